@@ -1,0 +1,34 @@
+/** A problem with user input: where (a path like `measures[0].due`) and what, in English and Japanese. */
+export interface Problem {
+  path: string;
+  en: string;
+  ja: string;
+}
+
+/** One line per problem, naming the path first: `measures[0].milestones[1].due: not a date: 2025-02-30 / 日付ではありません: 2025-02-30`. */
+export function formatProblem(p: Problem): string {
+  return `${p.path ? `${p.path}: ` : ''}${p.en} / ${p.ja}`;
+}
+
+/** `['measures', 0, 'due']` -> `measures[0].due`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+/** Thrown by the domain when input is refused; carries every problem found. */
+export class ProblemError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ProblemError';
+  }
+}
+
+/** Shorthand for one problem. */
+export function problem(path: string, en: string, ja: string): Problem {
+  return { path, en, ja };
+}
