@@ -36,6 +36,8 @@ export interface MilestoneState {
   id: string;
   title: Localized;
   owner?: string;
+  /** The owner as the plan file names it (a reassignment changes `owner`, not this). */
+  planOwner?: string;
   originalDue: LocalDate;
   due: LocalDate;
   forecast?: LocalDate;
@@ -99,6 +101,8 @@ export interface SentRecord {
   milestone: string;
   level: number;
   to: string[];
+  /** Set when the mail could not be sent (after a day of retries) or had nobody to go to. */
+  failed?: string;
 }
 
 /** What a measure knows of a milestone in another measure it depends on. */
@@ -114,6 +118,8 @@ export interface MeasureState {
   people: Record<string, Person>;
   policy: Policy;
   measure: Omit<PlanMeasure, 'milestones'>;
+  /** The measure owner as the plan file names it (a reassignment changes `measure.owner`, not this). */
+  planOwner: string;
   milestones: MilestoneState[];
   pending: PendingReplan[];
   changeLog: ChangeEntry[];
@@ -122,6 +128,8 @@ export interface MeasureState {
   cancelled?: Cancellation;
   /** Milestones of other measures this one depends on, by `measure/milestone`. */
   external: Record<string, DependencyInfo>;
+  /** Other measures that depend on this one's milestones: milestone id -> measure ids (told of every change). */
+  dependents: Record<string, string[]>;
   startedAt: number;
   nextSeq: number;
 }

@@ -14,6 +14,10 @@ const bi = (en: string, ja: string) => ({ message: `${SEP}${en}${SEP}${ja}` });
 
 const dateField = z.unknown().transform((v, ctx): string => {
   if (typeof v === 'string' && isLocalDate(v)) return v;
+  if (v === undefined) {
+    ctx.addIssue({ code: 'custom', ...bi('required', '必須です') });
+    return z.NEVER;
+  }
   ctx.addIssue({ code: 'custom', ...bi(`not a date: ${String(v)}`, `日付ではありません: ${String(v)}`) });
   return z.NEVER;
 });
@@ -66,7 +70,7 @@ const planSchema = z.strictObject({
     id: idField('program id'),
     title: localized,
     directive: z.strictObject({ ref: z.string().min(1), issuer: z.string().min(1), issuedOn: dateField }),
-    timezone: z.string().refine(isTimeZone, bi('not an IANA time zone', 'IANA タイムゾーンではありません')),
+    timezone: z.string().refine((tz) => /^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+)+)$/.test(tz) && isTimeZone(tz), bi('not an IANA time zone', 'IANA タイムゾーンではありません')),
     calendar: z.enum(['jp', 'weekdays']),
     closedDates: z.array(dateField).default([]),
     language: lang.default('ja'),
@@ -96,8 +100,12 @@ export type Localized = z.infer<typeof localized>;
 /** Result of reading a plan: the plan, or every problem found. */
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
 
-function zodProblem(issue: z.core.$ZodIssue): Problem {
-  const path = formatPath(issue.path);
+function zodProblem(issue: z.core.$ZodIssue, parentPath: PropertyKey[] = []): Problem {
+  const path = formatPath([...parentPath, ...issue.path]);
+  if (issue.code === 'invalid_key' || issue.code === 'invalid_element') {
+    const inner = issue.issues[0];
+    if (inner) return zodProblem(inner, [...parentPath, ...issue.path]);
+  }
   if (issue.message.startsWith(SEP)) {
     const [, en = '', ja = ''] = issue.message.split(SEP);
     return problem(path, en, ja);
@@ -156,7 +164,12 @@ function crossCheck(plan: Plan): Problem[] {
   }
 
   const dupMeasures = duplicates(plan.measures.map((m) => m.id));
-  const milestoneIds = new Map(plan.measures.map((m) => [m.id, new Set(m.milestones.map((ms) => ms.id))]));
+  const milestoneIds = new Map<string, Set<string>>();
+  for (const m of plan.measures) {
+    const ids = milestoneIds.get(m.id) ?? new Set<string>();
+    for (const ms of m.milestones) ids.add(ms.id);
+    milestoneIds.set(m.id, ids);
+  }
   plan.measures.forEach((m, i) => {
     const at = `measures[${i}]`;
     if (dupMeasures.has(m.id)) out.push(problem(`${at}.id`, `duplicate measure id: ${m.id}`, `施策 ID が重複しています: ${m.id}`));
@@ -215,8 +228,8 @@ function cycleProblems(plan: Plan): Problem[] {
 
 /** Validates an already-parsed plan object. */
 export function validatePlan(input: unknown): PlanResult {
-  const parsed = planSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(zodProblem) };
+  const parsed = planSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => zodProblem(i)) };
   const problems = crossCheck(parsed.data);
   return problems.length ? { ok: false, problems } : { ok: true, plan: parsed.data };
 }
@@ -230,7 +243,7 @@ export function parsePlanText(text: string, source = 'plan'): PlanResult {
     const msg = e instanceof Error ? e.message.split('\n')[0] ?? e.message : String(e);
     return { ok: false, problems: [problem(source, `not valid YAML/JSON: ${msg}`, `YAML/JSON として読めません: ${msg}`)] };
   }
-  if (data === null || typeof data !== 'object') {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { ok: false, problems: [problem(source, 'the plan must be a mapping with program, people, policies and measures', 'plan は program・people・policies・measures を持つマッピングである必要があります')] };
   }
   return validatePlan(data);

@@ -1,0 +1,224 @@
+/**
+ * The notification activity and its mail plumbing: transports (SMTP, or `.eml` files in an outbox),
+ * the sent ledger that makes retries idempotent, and configuration from the environment.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { createTransport } from 'nodemailer';
+import type { NotificationPayload, Recipient } from '../domain/model';
+import type { Lang } from '../domain/plan';
+import { renderNotification } from './messages';
+
+/** One email as the activity hands it to a transport. */
+export interface OutgoingMail {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  headers: Record<string, string>;
+}
+
+/** Delivers one email; throws when it could not (the activity then retries). */
+export interface MailTransport {
+  send(msg: OutgoingMail): Promise<void>;
+}
+
+/** Remembers which emails went out, across worker restarts, so a retried activity does not send them again. */
+export interface SentLedger {
+  has(key: string): Promise<boolean>;
+  add(key: string): Promise<void>;
+}
+
+/** The sender when MAIL_FROM is not set. */
+export const DEFAULT_MAIL_FROM = 'remediation-tracker <noreply@remediation-tracker.invalid>';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+const isErrno = (err: unknown, code: string) => err instanceof Error && (err as NodeJS.ErrnoException).code === code;
+
+/** A ledger in `dir`: one empty file per key, named by the key's sha256 (keys contain `/`). */
+export function fileLedger(dir: string): SentLedger {
+  const file = (key: string) => path.join(dir, sha256(key));
+  return {
+    async has(key) {
+      try {
+        await fs.access(file(key));
+        return true;
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) return false;
+        throw err;
+      }
+    },
+    async add(key) {
+      await fs.mkdir(dir, { recursive: true });
+      try {
+        await fs.writeFile(file(key), '', { flag: 'wx' });
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+      }
+    },
+  };
+}
+
+/**
+ * Real SMTP. The timeouts are set below nodemailer's defaults (minutes) so a hanging relay fails
+ * inside the activity's one-minute start-to-close timeout and is retried; parameters in the URL win.
+ */
+export function smtpTransport(url: string): MailTransport {
+  const mailer = createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 });
+  return {
+    async send(msg) {
+      await mailer.sendMail(msg);
+    },
+  };
+}
+
+/** Characters safe in a file name on every platform. */
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 160);
+
+/**
+ * The embedded default: each email as an RFC 5322 `.eml` file in `dir`, named
+ * `<timestamp>-<key>-<lang>.eml`. Written to a hidden temp file and renamed, so a reader of the
+ * outbox never sees a half-written message.
+ */
+export function outboxTransport(dir: string): MailTransport {
+  const mailer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  return {
+    async send(msg) {
+      const info = await mailer.sendMail(msg);
+      if (!Buffer.isBuffer(info.message)) throw new Error('outbox: nodemailer did not return the message as a buffer');
+      const label = [msg.headers['X-Remediation-Key'], msg.headers['Content-Language']].filter(Boolean).join('-') || msg.messageId;
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const name = `${stamp}-${safeName(label)}.eml`;
+      const tmp = path.join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+      await fs.mkdir(dir, { recursive: true });
+      try {
+        await fs.writeFile(tmp, info.message, { flag: 'wx' });
+        await fs.rename(tmp, path.join(dir, name));
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+    },
+  };
+}
+
+// Deliberately strict: no whitespace, angle brackets, quotes or separators, so an address can never
+// smuggle a second recipient or a header line into the message.
+const EMAIL_RE = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:".]+(\.[^\s@<>()[\]\\,;:".]+)*$/;
+
+/** True for a plain `local@domain` address. */
+export function isEmailAddress(s: string): boolean {
+  return EMAIL_RE.test(s);
+}
+
+/** `user:pass@` in a URL shown to people becomes `user:***@`. */
+function redactUrl(u: URL): string {
+  const copy = new URL(u.href);
+  if (copy.password) copy.password = '***';
+  return copy.href;
+}
+
+/**
+ * Chooses the transport from the environment: `SMTP_URL` (smtp:// or smtps://) when set, else the
+ * outbox `<varDir>/outbox`; the sender from `MAIL_FROM`. Throws one clear line naming the variable
+ * when either is malformed, so a misconfigured worker fails at start, not at the first reminder.
+ */
+export function transportFromEnv(env: NodeJS.ProcessEnv, varDir: string): { transport: MailTransport; from: string; describe: string } {
+  const from = (env.MAIL_FROM ?? '').trim() || DEFAULT_MAIL_FROM;
+  const m = /^(?:[^<>\r\n]*<([^<>\r\n]+)>|([^<>\s]+))$/.exec(from);
+  const address = m?.[1] ?? m?.[2];
+  if (address === undefined || !isEmailAddress(address)) {
+    throw new Error(`MAIL_FROM is not a valid sender (expected "Name <user@example.jp>" or "user@example.jp"): ${from}`);
+  }
+
+  const raw = (env.SMTP_URL ?? '').trim();
+  if (!raw) {
+    const dir = path.join(varDir, 'outbox');
+    return { transport: outboxTransport(dir), from, describe: `outbox ${dir} (.eml files; set SMTP_URL to send real mail), from ${from}` };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('SMTP_URL is not a valid URL (expected smtp://[user:pass@]host[:port] or smtps://...)');
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new Error(`SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://..., got ${redactUrl(url)}`);
+  }
+  return { transport: smtpTransport(raw), from, describe: `SMTP ${redactUrl(url)}, from ${from}` };
+}
+
+/** `"Name" <address>`, with the name quoted so commas or brackets in it stay part of the name. */
+function formatAddress(r: Recipient): string {
+  const name = r.name.replace(/\s+/g, ' ').trim().replace(/[\\"]/g, '\\$&');
+  return name ? `"${name}" <${r.email}>` : r.email;
+}
+
+function badNotification(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, 'BadNotification');
+}
+
+/** Recipients grouped by language, languages in order of first appearance (the owner's usually first). */
+function byLanguage(recipients: readonly Recipient[]): Array<[Lang, Recipient[]]> {
+  const groups = new Map<Lang, Recipient[]>();
+  for (const r of recipients) {
+    const list = groups.get(r.lang);
+    if (list) list.push(r);
+    else groups.set(r.lang, [r]);
+  }
+  return [...groups];
+}
+
+/**
+ * The notification activity. One email per event and language, recipients of a language together in
+ * To. Each email's ledger key is `<notification key>#<lang>`, and its Message-ID is derived from that
+ * key, so a retried activity skips what already went out and a resent one is recognisably the same
+ * message. Returns the ledger keys of the emails sent now and of those skipped as already sent.
+ */
+export function createNotificationActivities(deps: { transport: MailTransport; ledger: SentLedger; from: string }) {
+  return {
+    async sendNotification(p: NotificationPayload): Promise<{ sent: string[]; skipped: string[] }> {
+      const n = p.notification;
+      if (p.recipients.length === 0) throw badNotification(`notification ${n.key} has no recipients`);
+      const bad = p.recipients.filter((r) => !isEmailAddress(r.email) || (r.lang !== 'ja' && r.lang !== 'en'));
+      if (bad.length) {
+        throw badNotification(`notification ${n.key}: invalid email address or language for ${bad.map((r) => `${r.id} <${r.email}> (${String(r.lang)})`).join(', ')}`);
+      }
+
+      const sent: string[] = [];
+      const skipped: string[] = [];
+      for (const [lang, group] of byLanguage(p.recipients)) {
+        const key = `${n.key}#${lang}`;
+        if (await deps.ledger.has(key)) {
+          skipped.push(key);
+          continue;
+        }
+        const { subject, text, html } = renderNotification(p, lang);
+        await deps.transport.send({
+          from: deps.from,
+          to: group.map(formatAddress),
+          subject,
+          text,
+          html,
+          messageId: `<${sha256(key).slice(0, 32)}@remediation-tracker>`,
+          headers: {
+            'X-Remediation-Key': n.key,
+            'X-Remediation-Kind': n.kind,
+            'X-Remediation-Level': String(n.level),
+            'Content-Language': lang,
+            // RFC 3834: tells mail servers and out-of-office responders not to auto-reply.
+            'Auto-Submitted': 'auto-generated',
+          },
+        });
+        await deps.ledger.add(key);
+        sent.push(key);
+      }
+      return { sent, skipped };
+    },
+  };
+}

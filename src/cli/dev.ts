@@ -1,0 +1,85 @@
+/**
+ * `remediate dev`: the embedded local default. Starts the Temporal dev server (SQLite under var/, with
+ * its UI) unless one already answers, runs the worker, applies the example plan and prints the status
+ * and where to look. Ctrl-C stops everything cleanly; state stays in var/ for the next start.
+ */
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { connectClient, connectWorker } from '../connection';
+import { startDevServer } from '../local/dev-server';
+import { repoRoot, temporalCliPath } from '../local/tools';
+import { createWorker, mailFromEnv } from '../worker';
+import { applyPlan, programStates, readPlan, statusDocument } from './commands';
+import { renderStatus } from './output';
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** Runs the local default until SIGINT/SIGTERM. */
+export async function runDev(opts: { planFile: string; port: number; uiPort: number; varDir: string; print: (s: string) => void }): Promise<void> {
+  const { print } = opts;
+  mkdirSync(opts.varDir, { recursive: true });
+  const plan = readPlan(opts.planFile);
+  const address = `127.0.0.1:${opts.port}`;
+  const env = { ...process.env, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? address };
+
+  let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
+  let uiAddress = `http://127.0.0.1:${opts.uiPort}`;
+  if (env.TEMPORAL_ADDRESS === address && !(await portAnswers(opts.port))) {
+    const dbFile = path.join(opts.varDir, 'temporal.db');
+    print(`starting the Temporal dev server on ${address} (database ${path.relative(process.cwd(), dbFile)}) ...`);
+    server = await startDevServer({ cliPath: temporalCliPath(repoRoot), dbFile, port: opts.port, uiPort: opts.uiPort, logFile: path.join(opts.varDir, 'temporal-server.log') });
+    uiAddress = server.uiAddress ?? uiAddress;
+  } else {
+    print(`using the Temporal server already answering at ${env.TEMPORAL_ADDRESS}`);
+  }
+
+  const { connection: workerConnection, namespace } = await connectWorker(env);
+  const mail = mailFromEnv(env);
+  const worker = await createWorker({ connection: workerConnection, namespace, mail });
+  const running = worker.run();
+
+  const { client, connection } = await connectClient(env);
+  const actor = env.REMEDIATE_AS ?? plan.program.managers[0] ?? '';
+  const applied = await applyPlan(client, plan, actor);
+  print(`plan ${plan.program.id} applied as ${actor}: ${applied.started.length} started, ${applied.amended.length} amended, ${applied.unchanged.length} unchanged`);
+  // Visibility is eventually consistent: wait briefly until every measure is listed.
+  let states = await programStates(client, plan.program.id);
+  for (let i = 0; i < 50 && states.length < plan.measures.length; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    states = await programStates(client, plan.program.id);
+  }
+  print('');
+  print(renderStatus(plan.program.id, statusDocument(plan.program.id, states, Date.now()).measures, (env.LANG ?? '').startsWith('ja') ? 'ja' : 'en'));
+  print('');
+  print(`Temporal UI:  ${uiAddress}/namespaces/${namespace}/workflows`);
+  print(`mail:         ${mail.describe}`);
+  print(`try:          npx remediate status    |    npx remediate history auth-separation`);
+  print('Ctrl-C stops the worker and the server; state is kept for the next start.');
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    print('stopping ...');
+    worker.shutdown();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await running;
+  } finally {
+    await connection.close();
+    await workerConnection.close();
+    if (server) await server.stop();
+    print('stopped.');
+  }
+}

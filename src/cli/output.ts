@@ -1,0 +1,79 @@
+/** Text output of the CLI for people (the `--json` forms print the same data as JSON). */
+import { formatInstant } from '../domain/dates';
+import type { MeasureState } from '../domain/model';
+import type { SimEvent } from '../domain/simulate';
+import type { MeasureView } from '../domain/view';
+
+const statusLabel: Record<string, string> = {
+  done: 'done 完了',
+  cancelled: 'cancelled 中止',
+  overdue: 'OVERDUE 期限超過',
+  'at-risk': 'at-risk 要注意',
+  'on-track': 'on-track 順調',
+};
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => width(r[i] ?? '')))) ?? [];
+  return rows.map((r) => r.map((c, i) => c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - width(c)))).join('  ').trimEnd()).join('\n');
+}
+
+/** Display width: East Asian wide characters take two columns. */
+function width(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return w;
+}
+
+/** The status table of a program. */
+export function renderStatus(program: string, views: MeasureView[], lang: 'ja' | 'en'): string {
+  const rows = [['measure / milestone', 'status', 'original', 'due', 'forecast', 'completed', 'owner']];
+  for (const v of views) {
+    rows.push([`${v.measure}  ${v.title[lang]}`, statusLabel[v.status] ?? v.status, '', v.nextDue ?? '', '', '', v.owner]);
+    for (const m of v.milestones) {
+      rows.push([
+        `  /${m.id}  ${m.title[lang]}`,
+        statusLabel[m.status] ?? m.status,
+        m.originalDue,
+        m.due,
+        m.forecast ?? '',
+        m.completedOn ?? '',
+        m.owner + (m.pendingReplan ? `  (re-plan to ${m.pendingReplan.to} awaiting approval)` : '') + (m.dependencyRisks.length ? `  (depends on ${m.dependencyRisks.join(', ')})` : ''),
+      ]);
+    }
+  }
+  return `program ${program}: ${views.length} measures\n${table(rows)}`;
+}
+
+/** The history of a measure: actions, change log and notifications, in time order. */
+export function renderHistory(state: MeasureState): string {
+  const zone = state.program.timezone;
+  const lines: Array<[number, string]> = [];
+  for (const a of state.actions) {
+    const details = Object.entries(a.details).map(([k, v]) => `${k}=${v}`).join(' ');
+    lines.push([a.at, `${formatInstant(a.at, zone)}  #${a.seq} ${a.kind}${a.milestone ? ` ${a.milestone}` : ''} by ${a.actor}  ${details}`]);
+  }
+  for (const s of state.sent) {
+    const to = s.to.map((id) => state.people[id]?.email ?? id).join(', ');
+    lines.push([s.at, `${formatInstant(s.at, zone)}  ${s.kind} L${s.level} ${s.milestone} -> ${to}${s.failed ? `  FAILED: ${s.failed}` : ''}`]);
+  }
+  const log = state.changeLog.map((c) => `  #${c.seq} ${c.milestone}: ${c.kind} ${c.from} -> ${c.to} (${c.decision} by ${c.decidedBy}; requested by ${c.requestedBy}: ${c.reason})`);
+  return [
+    `history of ${state.program.id}/${state.measure.id}`,
+    ...lines.sort((a, b) => a[0] - b[0]).map(([, l]) => l),
+    '',
+    `change log (${state.changeLog.length}):`,
+    ...(log.length ? log : ['  (none)']),
+  ].join('\n');
+}
+
+/** One line per simulated event. */
+export function renderEvents(events: SimEvent[]): string {
+  return events
+    .map((e) => {
+      const target = `${e.measure}${e.milestone ? `/${e.milestone}` : ''}`;
+      if (e.kind === 'reminder' || e.kind === 'escalation') return `${e.at}  ${e.kind.padEnd(10)}  L${e.level ?? 0}  ${target}  -> ${(e.to ?? []).join(', ')}`;
+      const details = Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+      return `${e.at}  ${e.kind.padEnd(10)}      ${target}  by ${e.by ?? ''}  ${details}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,452 @@
+/**
+ * The plan file (design.md section 2): the examples are valid, and every rule is shown by mutating
+ * one valid base plan. Expectations are the exact lines a user sees (`formatProblem`), so a test also
+ * fails when a change adds a spurious problem.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { parsePlanText, validatePlan, type PlanResult } from '../../src/domain/plan';
+import { formatProblem } from '../../src/domain/problems';
+
+const EXAMPLES = join(__dirname, '..', '..', 'examples');
+const readExample = (name: string): string => readFileSync(join(EXAMPLES, name), 'utf8');
+
+const t = (ja: string, en: string) => ({ ja, en });
+
+/** A small valid plan touching every reference site. Never mutated: `variant` deep-copies it. */
+const BASE = {
+  program: {
+    id: 'test-program',
+    title: t('テスト計画', 'Test program'),
+    directive: { ref: '総基用第59号', issuer: 'MIC', issuedOn: '2024-04-16' },
+    timezone: 'Asia/Tokyo',
+    calendar: 'jp',
+    closedDates: ['2024-12-30', '2024-12-31'],
+    managers: ['suzuki'],
+    comms: ['kato'],
+    reports: [{ id: 'mic-2024-07', title: t('実施状況報告', 'Status report'), due: '2024-07-01', owner: 'suzuki' }],
+    updates: { every: 'month', day: 1 },
+  },
+  people: {
+    suzuki: { name: '鈴木 一郎', email: 'suzuki@example.jp' },
+    sato: { name: '佐藤 花子', email: 'sato@example.jp', manager: 'tanaka', lang: 'en' },
+    tanaka: { name: '田中 次郎', email: 'tanaka@example.jp' },
+    kato: { name: '加藤 美咲', email: 'kato@example.jp' },
+  },
+  policies: {
+    standard: {
+      notifyAt: '09:00',
+      remindBefore: [30, 7, 1],
+      remindOnDue: true,
+      escalation: [
+        { afterBusinessDays: 1, notify: ['owner', 'manager'] },
+        { afterBusinessDays: 5, notify: ['owner', 'manager', 'sponsor'] },
+      ],
+      repeatEveryBusinessDays: 5,
+    },
+  },
+  measures: [
+    {
+      id: 'auth-separation',
+      title: t('認証基盤の分離', 'Separate the authentication infrastructure'),
+      directiveItems: ['(1)'],
+      owner: 'sato',
+      sponsor: 'tanaka',
+      policy: 'standard',
+      publicSummary: t('認証基盤を分離します。', 'We separate the authentication infrastructure.'),
+      internalNotes: 'internal only',
+      milestones: [
+        {
+          id: 'head-company',
+          title: t('本体', 'Head company'),
+          due: '2025-03-31',
+          completed: { on: '2025-03-28', by: 'sato', evidence: 'change ticket NW-1234' },
+        },
+        { id: 'domestic-subsidiaries', title: t('国内子会社', 'Domestic subsidiaries'), due: '2026-03-31', owner: 'tanaka', dependsOn: ['head-company'] },
+        { id: 'overseas-subsidiaries', title: t('海外子会社', 'Overseas subsidiaries'), due: '2026-12-31', dependsOn: ['domestic-subsidiaries'] },
+      ],
+    },
+    {
+      id: 'employee-systems',
+      title: t('従業員向けシステムの分離', 'Separate the systems for employees'),
+      owner: 'kato',
+      policy: 'standard',
+      milestones: [
+        { id: 'separation', title: t('分離', 'Separated'), due: '2025-03-31', dependsOn: ['auth-separation/head-company'] },
+      ],
+    },
+  ],
+};
+
+/** Marks a key for removal in `variant`. */
+const REMOVE = Symbol('remove');
+
+/**
+ * A deep copy of BASE with changes applied, keyed by path (`measures[0].milestones[1].due`, the same
+ * notation problems use). A value of REMOVE deletes the key.
+ */
+function variant(changes: Record<string, unknown> = {}): unknown {
+  const plan: unknown = structuredClone(BASE);
+  for (const [path, value] of Object.entries(changes)) {
+    const keys = path.match(/[^.[\]]+/g) ?? [];
+    const last = keys.pop();
+    let node = plan;
+    for (const key of keys) {
+      if (typeof node !== 'object' || node === null) throw new Error(`variant: no ${key} in ${path}`);
+      node = (node as Record<string, unknown>)[key];
+    }
+    if (last === undefined || typeof node !== 'object' || node === null) throw new Error(`variant: bad path ${path}`);
+    const parent = node as Record<string, unknown>;
+    if (value === REMOVE) delete parent[last];
+    else parent[last] = value;
+  }
+  return plan;
+}
+
+/** The problem lines a user would see, or [] when the result is a valid plan. */
+const lines = (result: PlanResult): string[] => (result.ok ? [] : result.problems.map(formatProblem));
+/** The problem lines of BASE with `changes` applied. */
+const problemsOf = (changes: Record<string, unknown>): string[] => lines(validatePlan(variant(changes)));
+
+describe('examples', () => {
+  it('examples/ly-2024.yaml is a valid plan with all eight annex measures', () => {
+    const result = parsePlanText(readExample('ly-2024.yaml'), 'examples/ly-2024.yaml');
+    expect(lines(result)).toEqual([]);
+    if (!result.ok) return;
+    const { plan } = result;
+    expect(plan.program.id).toBe('ly-2024');
+    expect(plan.program.reports.map((r) => r.due)).toContain('2024-07-01');
+    expect(plan.measures).toHaveLength(8);
+    const due = (ref: string): string | undefined => {
+      const [measure, milestone] = ref.split('/');
+      return plan.measures.find((m) => m.id === measure)?.milestones.find((ms) => ms.id === milestone)?.due;
+    };
+    expect(due('auth-separation/head-company')).toBe('2025-03-31');
+    expect(due('auth-separation/domestic-subsidiaries')).toBe('2026-03-31');
+    expect(due('auth-separation/overseas-subsidiaries')).toBe('2026-12-31');
+    expect(due('soc-domestic/partner-contract-end')).toBe('2024-10-31');
+    // "③ separate employee systems: together with #2"
+    const employee = plan.measures.find((m) => m.id === 'partner-access')?.milestones.find((ms) => ms.id === 'employee-systems');
+    expect(employee?.dependsOn).toContain('auth-separation/head-company');
+    expect(employee?.due).toBe(due('auth-separation/head-company'));
+    expect(new Set(plan.measures.flatMap((m) => m.directiveItems))).toEqual(new Set(['(1)', '(2)', '(3)']));
+    expect(Object.values(plan.people).some((p) => p.lang === 'en')).toBe(true);
+  });
+
+  it('examples/ly-2024.yaml names no person and no email in any public summary', () => {
+    const result = parsePlanText(readExample('ly-2024.yaml'), 'examples/ly-2024.yaml');
+    if (!result.ok) throw new Error(lines(result).join('\n'));
+    const people = Object.entries(result.plan.people);
+    for (const m of result.plan.measures) {
+      expect(m.publicSummary, m.id).toBeDefined();
+      const text = `${m.publicSummary?.ja ?? ''} ${m.publicSummary?.en ?? ''}`;
+      for (const [id, p] of people) {
+        expect(text, `${m.id} mentions ${id}`).not.toMatch(new RegExp(`\\b${id}\\b`, 'i'));
+        for (const s of [p.email, p.name, p.name.replace(' ', '')]) expect(text, `${m.id} mentions ${s}`).not.toContain(s);
+      }
+    }
+  });
+
+  it('examples/small.yaml is a valid plan of 2 measures, 3 milestones and 3 people', () => {
+    const result = parsePlanText(readExample('small.yaml'), 'examples/small.yaml');
+    expect(lines(result)).toEqual([]);
+    if (!result.ok) return;
+    expect(result.plan.measures.flatMap((m) => m.milestones)).toHaveLength(3);
+    expect(Object.keys(result.plan.people)).toHaveLength(3);
+  });
+
+  it('the base plan of these tests is valid and gets its defaults filled in', () => {
+    const result = validatePlan(variant());
+    expect(lines(result)).toEqual([]);
+    if (!result.ok) return;
+    expect(result.plan.program.language).toBe('ja');
+    expect(result.plan.measures[1]?.directiveItems).toEqual([]);
+    expect(result.plan.measures[1]?.verification).toBe('none');
+    expect(result.plan.measures[0]?.milestones[0]?.dependsOn).toEqual([]);
+  });
+});
+
+describe('schema', () => {
+  it.each([
+    ['program.colour', 'program'],
+    ['measures[0].milestones[0].dueDate', 'measures[0].milestones[0]'],
+    ['people.sato.phone', 'people.sato'],
+    ['policies.standard.remindAfter', 'policies.standard'],
+    ['extra', ''],
+  ])('rejects the unknown key %s', (path, at) => {
+    const key = path.split('.').pop() ?? '';
+    const prefix = at ? `${at}: ` : '';
+    expect(problemsOf({ [path]: 'x' })).toEqual([`${prefix}unknown key: ${key} / 不明なキー: ${key}`]);
+  });
+
+  it.each([
+    'program.managers',
+    'program.timezone',
+    'people.kato.email',
+    'policies.standard.notifyAt',
+    'measures[0].owner',
+    'measures[0].policy',
+    'measures[0].milestones[1].title',
+    'measures[0].milestones[0].completed.evidence',
+  ])('rejects a plan without the required field %s', (path) => {
+    expect(problemsOf({ [path]: REMOVE })).toEqual([`${path}: required / 必須です`]);
+  });
+
+  it('rejects a plan without a due date as "required"', () => {
+    expect(problemsOf({ 'measures[0].milestones[1].due': REMOVE })).toEqual(['measures[0].milestones[1].due: required / 必須です']);
+  });
+
+  it('reports a value of the wrong type as such, not as "required"', () => {
+    expect(problemsOf({ 'measures[0].owner': 42 })).toEqual(['measures[0].owner: expected string / string が必要です']);
+  });
+
+  it.each([
+    ['program.id', 'Test_Program', 'program id'],
+    ['measures[0].id', 'Auth Separation', 'measure id'],
+    ['measures[1].milestones[0].id', '-separation', 'milestone id'],
+    ['program.reports[0].id', 'mic/2024', 'report id'],
+  ])('rejects bad characters in %s', (path, id, what) => {
+    expect(problemsOf({ [path]: id })).toEqual([`${path}: ${what} must use only a-z, 0-9 and - / ${what} は a-z・0-9・- のみ使えます`]);
+  });
+
+  it('rejects bad characters in a person id with the bilingual message', () => {
+    expect(problemsOf({ 'people.Sato San': { name: '佐藤', email: 'sato2@example.jp' } })).toEqual([
+      'people.Sato San: person id must use only a-z, 0-9, ., _ and - / 人物 ID は a-z・0-9・.・_・- のみ使えます',
+    ]);
+  });
+
+  it('names the exact path of an impossible date', () => {
+    expect(problemsOf({ 'measures[0].milestones[1].due': '2025-02-30' })).toEqual([
+      'measures[0].milestones[1].due: not a date: 2025-02-30 / 日付ではありません: 2025-02-30',
+    ]);
+  });
+
+  it.each([
+    ['program.directive.issuedOn', '2024-04-31'],
+    ['program.closedDates[1]', '2024/12/31'],
+    ['program.reports[0].due', '2024-7-1'],
+    ['measures[0].milestones[0].completed.on', '2025-13-01'],
+    ['measures[0].milestones[2].forecast', 'next week'],
+  ])('rejects the date %s: %s', (path, value) => {
+    expect(problemsOf({ [path]: value })).toEqual([`${path}: not a date: ${value} / 日付ではありません: ${value}`]);
+  });
+
+  it('accepts 29 February in a leap year only', () => {
+    expect(problemsOf({ 'measures[0].milestones[1].due': '2028-02-29' })).toEqual([]);
+    expect(problemsOf({ 'measures[0].milestones[1].due': '2027-02-29' })).toEqual([
+      'measures[0].milestones[1].due: not a date: 2027-02-29 / 日付ではありません: 2027-02-29',
+    ]);
+  });
+
+  it.each(['Asia/Tokio', 'Tokyo', '', 'Mars/Olympus_Mons'])('rejects the time zone %j', (zone) => {
+    expect(problemsOf({ 'program.timezone': zone })).toEqual(['program.timezone: not an IANA time zone / IANA タイムゾーンではありません']);
+  });
+
+  it.each(['UTC', 'Europe/London', 'America/New_York'])('accepts the IANA time zone %s', (zone) => {
+    expect(problemsOf({ 'program.timezone': zone })).toEqual([]);
+  });
+
+  it('rejects zone names that are not IANA (local, system, UTC+9)', () => {
+    for (const zone of ['local', 'system', 'UTC+9']) {
+      expect(problemsOf({ 'program.timezone': zone }), zone).toEqual(['program.timezone: not an IANA time zone / IANA タイムゾーンではありません']);
+    }
+  });
+
+  it.each(['9:00', '24:00', '09:60', '0900', '09:00:00'])('rejects notifyAt %j', (time) => {
+    expect(problemsOf({ 'policies.standard.notifyAt': time })).toEqual(['policies.standard.notifyAt: not a time (HH:MM) / 時刻（HH:MM）ではありません']);
+  });
+
+  it('accepts notifyAt at the edges of the day', () => {
+    expect(problemsOf({ 'policies.standard.notifyAt': '00:00' })).toEqual([]);
+    expect(problemsOf({ 'policies.standard.notifyAt': '23:59' })).toEqual([]);
+  });
+
+  it('rejects an unknown escalation role, calendar kind and language', () => {
+    expect(
+      problemsOf({
+        'policies.standard.escalation[0].notify[1]': 'boss',
+        'program.calendar': 'us',
+        'people.sato.lang': 'fr',
+      }),
+    ).toEqual([
+      'program.calendar: must be one of: jp, weekdays / 次のいずれかにしてください: jp, weekdays',
+      'people.sato.lang: must be one of: ja, en / 次のいずれかにしてください: ja, en',
+      'policies.standard.escalation[0].notify[1]: must be one of: owner, manager, sponsor, managers / 次のいずれかにしてください: owner, manager, sponsor, managers',
+    ]);
+  });
+});
+
+describe('references and ids', () => {
+  it('rejects a duplicate measure id, naming both', () => {
+    const copy = structuredClone(BASE.measures[1]);
+    expect(problemsOf({ 'measures[2]': copy })).toEqual([
+      'measures[1].id: duplicate measure id: employee-systems / 施策 ID が重複しています: employee-systems',
+      'measures[2].id: duplicate measure id: employee-systems / 施策 ID が重複しています: employee-systems',
+    ]);
+  });
+
+  it('rejects a duplicate milestone id within a measure, naming both', () => {
+    expect(problemsOf({ 'measures[0].milestones[2].id': 'head-company' })).toEqual([
+      'measures[0].milestones[0].id: duplicate milestone id in auth-separation: head-company / auth-separation 内でマイルストーン ID が重複しています: head-company',
+      'measures[0].milestones[2].id: duplicate milestone id in auth-separation: head-company / auth-separation 内でマイルストーン ID が重複しています: head-company',
+    ]);
+  });
+
+  it('accepts the same milestone id in two measures', () => {
+    expect(problemsOf({ 'measures[1].milestones[0].id': 'head-company' })).toEqual([]);
+  });
+
+  it('rejects a duplicate report id', () => {
+    const copy = { ...BASE.program.reports[0], due: '2025-01-31' };
+    expect(problemsOf({ 'program.reports[1]': copy })).toEqual([
+      'program.reports[0].id: duplicate report id: mic-2024-07 / 報告 ID が重複しています: mic-2024-07',
+      'program.reports[1].id: duplicate report id: mic-2024-07 / 報告 ID が重複しています: mic-2024-07',
+    ]);
+  });
+
+  it.each([
+    'program.managers[0]',
+    'program.comms[0]',
+    'program.reports[0].owner',
+    'people.sato.manager',
+    'measures[0].owner',
+    'measures[0].sponsor',
+    'measures[0].milestones[1].owner',
+    'measures[0].milestones[0].completed.by',
+  ])('rejects an unknown person in %s', (path) => {
+    expect(problemsOf({ [path]: 'nobody' })).toEqual([`${path}: unknown person: nobody / 未定義の人物です: nobody`]);
+  });
+
+  it('rejects a person who is their own manager', () => {
+    expect(problemsOf({ 'people.tanaka.manager': 'tanaka' })).toEqual([
+      'people.tanaka.manager: a person cannot be their own manager / 本人を上長にはできません',
+    ]);
+  });
+
+  it('rejects an unknown policy', () => {
+    expect(problemsOf({ 'measures[1].policy': 'critical' })).toEqual(['measures[1].policy: unknown policy: critical / 未定義のポリシーです: critical']);
+  });
+
+  it.each([
+    ['auth-separation/head-office', 'a milestone missing from an existing measure'],
+    ['billing/head-company', 'an unknown measure'],
+    ['head-company', 'a bare id, which names a milestone of the same measure only'],
+  ])('rejects the unknown dependsOn target %s (%s)', (ref) => {
+    expect(problemsOf({ 'measures[1].milestones[0].dependsOn': [ref] })).toEqual([
+      `measures[1].milestones[0].dependsOn[0]: unknown milestone: ${ref} / 未定義のマイルストーンです: ${ref}`,
+    ]);
+  });
+
+  it.each(['domestic-subsidiaries', 'auth-separation/domestic-subsidiaries'])('rejects a milestone depending on itself (%s)', (ref) => {
+    expect(problemsOf({ 'measures[0].milestones[1].dependsOn': [ref] })).toEqual([
+      'measures[0].milestones[1].dependsOn[0]: a milestone cannot depend on itself / 自分自身には依存できません',
+    ]);
+  });
+
+  it('rejects a dependency cycle across two measures, naming the loop', () => {
+    const loop = 'auth-separation/head-company -> employee-systems/separation -> auth-separation/head-company';
+    expect(problemsOf({ 'measures[0].milestones[0].dependsOn': ['employee-systems/separation'] })).toEqual([
+      `measures[0].milestones[0].dependsOn: dependency cycle: ${loop} / 依存関係が循環しています: ${loop}`,
+    ]);
+  });
+
+  it('reports a longer cycle once', () => {
+    const loop = 'auth-separation/head-company -> auth-separation/overseas-subsidiaries -> auth-separation/domestic-subsidiaries -> auth-separation/head-company';
+    expect(problemsOf({ 'measures[0].milestones[0].dependsOn': ['overseas-subsidiaries'] })).toEqual([
+      `measures[0].milestones[0].dependsOn: dependency cycle: ${loop} / 依存関係が循環しています: ${loop}`,
+    ]);
+  });
+
+  it('accepts a diamond: two paths to the same milestone are not a cycle', () => {
+    expect(problemsOf({ 'measures[0].milestones[2].dependsOn': ['domestic-subsidiaries', 'head-company'] })).toEqual([]);
+  });
+});
+
+describe('reading plan text', () => {
+  it('reports invalid YAML syntax under the source name', () => {
+    const result = parsePlanText('program:\n  id: [ly-2024\nmeasures: []\n', 'plans/broken.yaml');
+    const out = lines(result);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^plans\/broken\.yaml: not valid YAML\/JSON: .+ \/ YAML\/JSON として読めません: /);
+    expect(out[0]).toMatch(/line \d+/);
+  });
+
+  it('names the default source "plan" and refuses duplicate keys', () => {
+    const out = lines(parsePlanText('program: {}\nprogram: {}\n'));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^plan: not valid YAML\/JSON: /);
+  });
+
+  it('refuses an empty file or a scalar as not a mapping', () => {
+    for (const text of ['', 'just text']) {
+      expect(lines(parsePlanText(text, 'plan.yaml'))).toEqual([
+        'plan.yaml: the plan must be a mapping with program, people, policies and measures / plan は program・people・policies・measures を持つマッピングである必要があります',
+      ]);
+    }
+  });
+
+  it('refuses a top-level list as not a mapping', () => {
+    expect(lines(parsePlanText('[]', 'plan.yaml'))).toEqual([
+      'plan.yaml: the plan must be a mapping with program, people, policies and measures / plan は program・people・policies・measures を持つマッピングである必要があります',
+    ]);
+  });
+
+  it('keeps YAML dates as text, so an impossible date in a file is reported as written', () => {
+    const text = readExample('small.yaml').replace('due: 2026-03-31', 'due: 2025-02-30');
+    expect(lines(parsePlanText(text, 'small.yaml'))).toEqual([
+      'measures[0].milestones[1].due: not a date: 2025-02-30 / 日付ではありません: 2025-02-30',
+    ]);
+  });
+
+  it('reports several problems at once, one line each with its path', () => {
+    const out = problemsOf({
+      'program.timezone': 'Asia/Tokio',
+      'people.kato.email': 'kato-at-example.jp',
+      'measures[0].milestones[1].due': '2025-02-30',
+      'measures[1].owner': REMOVE,
+      'measures[1].milestones[0].colour': 'red',
+    });
+    expect(out).toEqual([
+      'program.timezone: not an IANA time zone / IANA タイムゾーンではありません',
+      'people.kato.email: not a valid email / email の形式ではありません',
+      'measures[0].milestones[1].due: not a date: 2025-02-30 / 日付ではありません: 2025-02-30',
+      'measures[1].owner: required / 必須です',
+      'measures[1].milestones[0]: unknown key: colour / 不明なキー: colour',
+    ]);
+    // As printed: one problem per line, each line starting with its path.
+    const printed = out.join('\n').split('\n');
+    expect(printed).toHaveLength(5);
+    for (const line of printed) expect(line).toMatch(/^[a-z][\w.[\]]*: .+ \/ .+$/);
+  });
+
+  it('reports several reference problems at once', () => {
+    expect(
+      problemsOf({
+        'program.managers[0]': 'nobody',
+        'measures[0].policy': 'strict',
+        'measures[1].milestones[0].dependsOn': ['auth-separation/nowhere'],
+      }),
+    ).toEqual([
+      'program.managers[0]: unknown person: nobody / 未定義の人物です: nobody',
+      'measures[0].policy: unknown policy: strict / 未定義のポリシーです: strict',
+      'measures[1].milestones[0].dependsOn[0]: unknown milestone: auth-separation/nowhere / 未定義のマイルストーンです: auth-separation/nowhere',
+    ]);
+  });
+
+  it('reads JSON too', () => {
+    const result = parsePlanText(JSON.stringify(variant(), null, 2), 'plan.json');
+    expect(lines(result)).toEqual([]);
+    if (result.ok) expect(result.plan.measures.map((m) => m.id)).toEqual(['auth-separation', 'employee-systems']);
+    const bad = JSON.stringify(variant({ 'measures[0].milestones[1].due': '2025-02-30' }));
+    expect(lines(parsePlanText(bad, 'plan.json'))).toEqual([
+      'measures[0].milestones[1].due: not a date: 2025-02-30 / 日付ではありません: 2025-02-30',
+    ]);
+  });
+
+  it('reports broken JSON under the source name', () => {
+    const out = lines(parsePlanText('{"program": {"id": "x"', 'plan.json'));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^plan\.json: not valid YAML\/JSON: /);
+  });
+});

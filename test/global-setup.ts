@@ -1,0 +1,29 @@
+/**
+ * Vitest global setup: provisions the Temporal CLI and the time-skipping test server (built or
+ * fetched into .tools/ the first time), starts ONE in-memory dev server for the whole run, and
+ * provides to tests (`inject(...)`): its address, and the paths of both tools.
+ */
+import type { TestProject } from 'vitest/node';
+import { startDevServer } from '../src/local/dev-server';
+import { repoRoot, temporalCliPath, testServerPath } from '../src/local/tools';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** `127.0.0.1:<port>` of the dev server shared by the whole run (namespace `default`, custom search attributes registered). */
+    temporalAddress: string;
+    /** Executable of Temporal's Java time-skipping test server, for TestWorkflowEnvironment.createTimeSkipping. */
+    testServerPath: string;
+    /** The Temporal CLI binary. */
+    temporalCliPath: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const cliPath = temporalCliPath(repoRoot);
+  const serverPath = testServerPath(repoRoot);
+  const server = await startDevServer({ cliPath, headless: true });
+  project.provide('temporalAddress', server.address);
+  project.provide('testServerPath', serverPath);
+  project.provide('temporalCliPath', cliPath);
+  return () => server.stop();
+}
