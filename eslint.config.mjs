@@ -45,7 +45,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', 'vitest.config.ts'],
+    files: ['**/*.mjs', 'vitest.config.mts'],
     extends: [tseslint.configs.disableTypeChecked],
   },
 );

@@ -45,7 +45,8 @@ build() { GOBIN="$tmp" CGO_ENABLED=0 go install "$pkg" >&2; }
 if ! build; then
   echo "ensure-temporal-cli: first attempt failed; retrying with GOSUMDB=off..." >&2
   if ! GOSUMDB=off build; then
-    echo "ensure-temporal-cli: could not build $pkg. Check Go (1.22+) and access to the Go module proxy, or set TEMPORAL_CLI_PATH." >&2
+    echo "ensure-temporal-cli: could not build $pkg. It needs Go 1.25, which Go 1.22+ downloads by itself from the Go module proxy (unless GOTOOLCHAIN=local):" >&2
+    echo "  check Go and access to the Go module proxy (GOPROXY), or install the Temporal CLI yourself and set TEMPORAL_CLI_PATH." >&2
     exit 1
   fi
 fi

@@ -62,6 +62,7 @@ for v in "${versions[@]}"; do
   # Fetch into a temporary directory and move into place at the end, so an interrupted run never
   # leaves a half-filled directory that a later run would take for a good one.
   tmp="$(mktemp -d "$repo_root/.tools/.test-server.XXXXXX")"
+  trap 'rm -rf "$tmp"' EXIT
   echo "ensure-test-server: fetching io.temporal:temporal-test-server:$v from Maven Central..." >&2
   # (sed: Maven 3.8 prints stray colour codes even in batch mode)
   if ! mvn -B -q -Dstyle.color=never -f "$pom" \
@@ -85,10 +86,15 @@ exec java ${TEMPORAL_TEST_SERVER_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.defaultLo
   -cp "$here/lib/*" io.temporal.testserver.TestServer "$@"
 WRAPPER
   chmod +x "$tmp/temporal-test-server"
+  chmod 755 "$tmp" # mktemp made it private
   # gRPC logs through java.util.logging: keep warnings and errors only.
   printf '%s\n' 'handlers=java.util.logging.ConsoleHandler' '.level=WARNING' > "$tmp/logging.properties"
-  rm -rf "$dir"
-  mv "$tmp" "$dir"
+  if [[ -x "$w" ]]; then
+    rm -rf "$tmp" # another run installed it meanwhile
+  else
+    rm -rf "$dir"
+    mv "$tmp" "$dir"
+  fi
   echo "ensure-test-server: installed test server $v in $dir" >&2
   echo "$w"
   exit 0

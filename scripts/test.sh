@@ -17,12 +17,11 @@ summary() {
     try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {}
     const n = (k) => (typeof r[k] === "number" ? r[k] : 0);
     const skipped = n("numPendingTests") + n("numTodoTests");
-    if (n("numFailedTestSuites") > 0 && n("numFailedTests") === 0) {
-      console.error(`test: ${n("numFailedTestSuites")} test file(s) failed outside any test (import error, failing hook...): see above.`);
-    } else if (r.success === false && n("numFailedTests") === 0) {
-      console.error("test: the run failed outside any test (global set-up, unhandled error...): see above.");
-    }
-    console.log(`${n("numPassedTests")} passed, ${n("numFailedTests")} failed` + (skipped > 0 ? `, ${skipped} skipped` : ""));
+    // A test file that failed outside any test (import error, failing hook) counts as one failure.
+    const brokenFiles = (r.testResults || []).filter((t) => t.status === "failed" && !(t.assertionResults || []).some((a) => a.status === "failed")).length;
+    if (brokenFiles > 0) console.error(`test: ${brokenFiles} test file(s) failed outside any test (import error, failing hook...): see above; each counts as one failure.`);
+    else if (r.success === false && n("numFailedTests") === 0) console.error("test: the run failed outside any test (global set-up, unhandled error...): see above.");
+    console.log(`${n("numPassedTests")} passed, ${n("numFailedTests") + brokenFiles} failed` + (skipped > 0 ? `, ${skipped} skipped` : ""));
   ' "$1"
 }
 

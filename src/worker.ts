@@ -1,4 +1,5 @@
 /** The composition root: the one place where workflows, activities, mail and the connection meet. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createNotificationActivities, fileLedger, transportFromEnv, type MailTransport, type SentLedger } from './activities/mail';
@@ -16,6 +17,9 @@ export function mailFromEnv(env: NodeJS.ProcessEnv = process.env): { transport: 
   return { transport, ledger: fileLedger(path.join(dir, 'sent-ledger')), from, describe };
 }
 
+/** The workflow entry module: the TypeScript source in a checkout (run through tsx), or compiled JavaScript. */
+export const workflowsPath = [path.join(__dirname, 'workflows', 'index.ts'), path.join(__dirname, 'workflows', 'index.js')].find((f) => existsSync(f)) ?? path.join(__dirname, 'workflows');
+
 /** Builds the worker for the measure workflows on `taskQueue`. */
 export async function createWorker(opts: {
   connection: NativeConnection;
@@ -28,7 +32,7 @@ export async function createWorker(opts: {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createNotificationActivities(opts.mail),
   });
 }

@@ -114,22 +114,22 @@ function japanese(c: Ctx): { subject: string; doc: Doc } {
   const level = `エスカレーション L${n.level}${n.repeat ? '・再通知' : ''}${n.catchUp ? '・追送' : ''}`;
   const tag = n.kind === 'reminder' ? '【リマインド】' : `【${level}】`;
   const clause =
-    days > 0 ? `の期限は ${date(ms.due)} です（あと ${days} 日）`
-    : days === 0 ? `の期限は本日 ${date(ms.due)} です`
+    days > 0 ? `の期限は ${date(ms.due)}です（あと ${days} 日）`
+    : days === 0 ? `の期限は本日 ${date(ms.due)}です`
     : `が期限超過です（期限 ${date(ms.due)}、${-days} 日超過）`;
   const headline = `${c.measure}「${c.milestone}」${clause}`;
   const where = `プログラム「${c.program}」の施策「${c.measure}」について、マイルストーン「${c.milestone}」`;
 
   const intro: Block[] = [{ kind: 'p', text: c.group.length ? sama(c.group.map((r) => r.name)) : 'ご担当者様' }];
   if (days > 0) {
-    intro.push({ kind: 'p', text: `${where}の期限（${date(ms.due)}）まで、あと ${days} 日となりましたのでお知らせいたします。完了しましたら、下記の手順で完了の登録をお願いいたします。` });
+    intro.push({ kind: 'p', text: `${where}の期限 ${date(ms.due)}まで、あと ${days} 日となりましたのでお知らせいたします。完了しましたら、下記の手順で完了の登録をお願いいたします。` });
   } else if (days === 0) {
-    intro.push({ kind: 'p', text: `${where}は、本日 ${date(ms.due)} が期限です。完了している場合は、本日中に完了の登録をお願いいたします。` });
+    intro.push({ kind: 'p', text: `${where}は、本日 ${date(ms.due)}が期限です。完了している場合は、本日中に完了の登録をお願いいたします。` });
   } else {
     intro.push({
       kind: 'p',
       strong: true,
-      text: `${where}は、期限の ${date(ms.due)} を過ぎても完了が登録されておらず、${-days} 日超過しています。エスカレーション（レベル ${n.level}）として関係者の皆様にお知らせいたします。至急、完了の登録、または完了見込み日・再計画の登録をお願いいたします。`,
+      text: `${where}は、期限の ${date(ms.due)}を過ぎても完了が登録されておらず、${-days} 日超過しています。エスカレーション（レベル ${n.level}）として関係者の皆様にお知らせいたします。至急、完了の登録、または完了見込み日の登録・再計画の申請をお願いいたします。`,
     });
   }
   if (n.repeat) intro.push({ kind: 'p', text: '本メールは最終レベルのエスカレーションの再通知です。完了が登録されるまで、定期的にお送りします。' });
@@ -142,7 +142,7 @@ function japanese(c: Ctx): { subject: string; doc: Doc } {
     ['期限', date(ms.due)],
     days >= 0 ? ['残り日数', days === 0 ? '本日が期限' : `${days} 日`] : ['超過日数', `${-days} 日`],
   ];
-  if (ms.originalDue !== ms.due) facts.push(['当初期限（当局への約束）', date(ms.originalDue)]);
+  if (ms.originalDue !== ms.due) facts.push(['当初期限（当局に約束した期限）', date(ms.originalDue)]);
   if (ms.forecast) facts.push(['完了見込み日（担当者の見込み）', date(ms.forecast)]);
   facts.push(['責任者', `${p.owner.name} 様`], ['送信先', sama(p.recipients.map((r) => r.name))]);
 
@@ -150,8 +150,8 @@ function japanese(c: Ctx): { subject: string; doc: Doc } {
   const nextText = !next
     ? 'このマイルストーンについて、これ以降の通知の予定はありません。'
     : next.kind === 'reminder'
-      ? `${date(next.date)} に、${sama(next.to)}へリマインドをお送りします。`
-      : `${date(next.date)} に、エスカレーション（レベル ${next.level}）として ${sama(next.to)}へ通知します。`;
+      ? `${date(next.date)}に、${sama(next.to)}へリマインドをお送りします。`
+      : `${date(next.date)}に、エスカレーション（レベル ${next.level}）として ${sama(next.to)}へ通知します。`;
 
   const others = c.others.length
     ? `ほかの方は --as にご自身の ID を指定してください（${c.others.map((r) => `${r.name} 様: ${r.id}`).join('、')}）。`

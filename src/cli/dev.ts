@@ -29,7 +29,7 @@ export async function runDev(opts: { planFile: string; port: number; uiPort: num
   mkdirSync(opts.varDir, { recursive: true });
   const plan = readPlan(opts.planFile);
   const address = `127.0.0.1:${opts.port}`;
-  const env = { ...process.env, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? address };
+  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? address };
 
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
   let uiAddress = `http://127.0.0.1:${opts.uiPort}`;

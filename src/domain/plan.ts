@@ -18,7 +18,8 @@ const dateField = z.unknown().transform((v, ctx): string => {
     ctx.addIssue({ code: 'custom', ...bi('required', '必須です') });
     return z.NEVER;
   }
-  ctx.addIssue({ code: 'custom', ...bi(`not a date: ${String(v)}`, `日付ではありません: ${String(v)}`) });
+  const shown = typeof v === 'string' ? v : JSON.stringify(v);
+  ctx.addIssue({ code: 'custom', ...bi(`not a date: ${shown}`, `日付ではありません: ${shown}`) });
   return z.NEVER;
 });
 
@@ -152,12 +153,21 @@ function crossCheck(plan: Plan): Problem[] {
     if (ref !== undefined && !people.has(ref)) out.push(problem(path, `unknown person: ${ref}`, `未定義の人物です: ${ref}`));
   };
   plan.program.managers.forEach((p, i) => needPerson(`program.managers[${i}]`, p));
-  plan.program.comms.forEach((p, i) => needPerson(`program.comms[${i}]`, p));
-  const dupReports = duplicates(plan.program.reports.map((r) => r.id));
-  plan.program.reports.forEach((r, i) => {
+  (plan.program.comms ?? []).forEach((p, i) => needPerson(`program.comms[${i}]`, p));
+  const dupReports = duplicates((plan.program.reports ?? []).map((r) => r.id));
+  (plan.program.reports ?? []).forEach((r, i) => {
     needPerson(`program.reports[${i}].owner`, r.owner);
     if (dupReports.has(r.id)) out.push(problem(`program.reports[${i}].id`, `duplicate report id: ${r.id}`, `報告 ID が重複しています: ${r.id}`));
   });
+  for (const [name, policy] of Object.entries(plan.policies)) {
+    const ladder = policy.escalation ?? [];
+    ladder.forEach((level, i) => {
+      const prev = ladder[i - 1];
+      if (prev && level.afterBusinessDays <= prev.afterBusinessDays) {
+        out.push(problem(`policies.${name}.escalation[${i}].afterBusinessDays`, `must be greater than the previous level's (${prev.afterBusinessDays}): levels climb in order`, `前の段階（${prev.afterBusinessDays}）より大きくしてください`));
+      }
+    });
+  }
   for (const [id, person] of Object.entries(plan.people)) {
     needPerson(`people.${id}.manager`, person.manager);
     if (person.manager === id) out.push(problem(`people.${id}.manager`, 'a person cannot be their own manager', '本人を上長にはできません'));
@@ -182,7 +192,7 @@ function crossCheck(plan: Plan): Problem[] {
       if (dupMs.has(ms.id)) out.push(problem(`${mat}.id`, `duplicate milestone id in ${m.id}: ${ms.id}`, `${m.id} 内でマイルストーン ID が重複しています: ${ms.id}`));
       needPerson(`${mat}.owner`, ms.owner);
       needPerson(`${mat}.completed.by`, ms.completed?.by);
-      ms.dependsOn.forEach((ref, k) => {
+      (ms.dependsOn ?? []).forEach((ref, k) => {
         const { measure, milestone } = splitRef(ref, m.id);
         if (!milestoneIds.get(measure)?.has(milestone)) {
           out.push(problem(`${mat}.dependsOn[${k}]`, `unknown milestone: ${ref}`, `未定義のマイルストーンです: ${ref}`));
@@ -204,7 +214,7 @@ function cycleProblems(plan: Plan): Problem[] {
     m.milestones.forEach((ms, j) => {
       const key = `${m.id}/${ms.id}`;
       where.set(key, `measures[${i}].milestones[${j}].dependsOn`);
-      edges.set(key, ms.dependsOn.map((ref) => { const r = splitRef(ref, m.id); return `${r.measure}/${r.milestone}`; }));
+      edges.set(key, (ms.dependsOn ?? []).map((ref) => { const r = splitRef(ref, m.id); return `${r.measure}/${r.milestone}`; }));
     }),
   );
   const out: Problem[] = [];
@@ -229,7 +239,20 @@ function cycleProblems(plan: Plan): Problem[] {
 /** Validates an already-parsed plan object. */
 export function validatePlan(input: unknown): PlanResult {
   const parsed = planSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => zodProblem(i)) };
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => zodProblem(i));
+    // Report the reference problems too, as far as the malformed input lets us read it.
+    const seen = new Set(problems.map((p) => p.path));
+    let more: Problem[] = [];
+    try {
+      // A malformed id would make every reference to it look broken too: leave those out.
+      const badIds = problems.some((p) => p.path.endsWith('.id'));
+      more = crossCheck(input as Plan).filter((p) => !seen.has(p.path) && !(badIds && p.path.includes('.dependsOn')));
+    } catch {
+      // Too malformed to follow references: the schema problems say enough.
+    }
+    return { ok: false, problems: [...problems, ...more] };
+  }
   const problems = crossCheck(parsed.data);
   return problems.length ? { ok: false, problems } : { ok: true, plan: parsed.data };
 }

@@ -51,7 +51,7 @@ export function parseActions(text: string, source = 'actions'): { ok: true; acti
   }
   const parsed = z.array(actionSchema).safeParse(data ?? []);
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => problem(`actions${formatPath(i.path).replace(/^(?!\[)/, '.')}`, i.message, '不正な値です')) };
+    return { ok: false, problems: parsed.error.issues.map((i) => problem(formatPath(['actions', ...i.path]), i.message, '不正な値です')) };
   }
   return { ok: true, actions: parsed.data };
 }
@@ -109,6 +109,7 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
     const path = `actions[${i}]`;
     const at = parseInstant(a.at, zone);
     if (at === undefined) problems.push(problem(`${path}.at`, `not a date or time: ${a.at}`, `日時ではありません: ${a.at}`));
+    else if (at < opts.from) problems.push(problem(`${path}.at`, `${a.at} lies before the start of the simulation (--from)`, `${a.at} はシミュレーション開始（--from）より前です`));
     if (a.date !== undefined && !isLocalDate(a.date)) problems.push(problem(`${path}.date`, `not a date: ${a.date}`, `日付ではありません: ${a.date}`));
     return { a, at: at ?? 0, path, index: i };
   });

@@ -36,6 +36,8 @@ export interface DevServer {
   uiAddress?: string;
   /** SIGTERM, wait for exit (SIGKILL after 10 s). Safe to call more than once. */
   stop(): Promise<void>;
+  /** Settles when the server process ends, by stop() or otherwise (e.g. a crash), with its last output lines. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; lastLines: string[] }>;
 }
 
 const HOST = '127.0.0.1';
@@ -81,9 +83,16 @@ export function devServerArgs(opts: { port: number; uiPort?: number; headless?: 
 
 /** Starts `temporal server start-dev` and resolves once its gRPC frontend answers. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  // A busy port would let the readiness check below answer from whatever already listens there.
+  if (opts.port !== undefined && !(await isPortFree(opts.port))) {
+    throw new Error(`Cannot start the Temporal dev server: port ${opts.port} on ${HOST} is already in use (another Temporal server, or an earlier \`remediate dev\` still running?). Stop it or choose another port.`);
+  }
   const port = opts.port ?? (await findFreePort());
   let uiPort: number | undefined;
   if (!opts.headless) {
+    if (opts.uiPort !== undefined && !(await isPortFree(opts.uiPort))) {
+      throw new Error(`Cannot start the Temporal dev server: the Web UI port ${opts.uiPort} on ${HOST} is already in use. Stop what uses it or choose another port.`);
+    }
     uiPort = opts.uiPort ?? ((await isPortFree(port + 1000)) ? port + 1000 : await findFreePort());
   }
   if (opts.dbFile !== undefined) mkdirSync(dirname(opts.dbFile), { recursive: true });
@@ -178,13 +187,19 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 
-  return { address, uiAddress: uiPort === undefined ? undefined : `http://${HOST}:${uiPort}`, stop };
+  return {
+    address,
+    uiAddress: uiPort === undefined ? undefined : `http://${HOST}:${uiPort}`,
+    stop,
+    exited: exited.then(() => ({ code: exit?.code ?? null, signal: exit?.signal ?? null, lastLines: [...lastLines] })),
+  };
 }
 
 /** Resolves when the frontend at `address` answers and `namespace` exists; rejects otherwise. */
 async function answers(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address, connectTimeout: '2s' });
+  const connection = Connection.lazy({ address, connectTimeout: '2s' });
   try {
+    await connection.ensureConnected();
     await connection.workflowService.getSystemInfo({});
     await connection.workflowService.describeNamespace({ namespace });
   } finally {

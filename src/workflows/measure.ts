@@ -22,10 +22,10 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createNotificationActivities } from '../activities/mail';
-import type { DependencyInfo, MeasureState } from '../domain/model';
+import type { DependencyInfo, MeasureState, PlannedNotification } from '../domain/model';
 import { measureWorkflowId } from '../domain/model';
 import { notificationPayload } from '../domain/notification';
-import { nextMilestoneNotification, nextNotificationAt } from '../domain/planner';
+import { nextNotificationAt, notificationsBetween } from '../domain/planner';
 import { formatProblem } from '../domain/problems';
 import type { MeasureInit } from '../domain/program';
 import { ownDependencyInfo } from '../domain/program';
@@ -96,7 +96,7 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
         return Promise.resolve(state);
       },
       {
-        validator: (args) => {
+        validator: (args: Act<CommandOf<T>>) => {
           const problems = validateCommand(state, envelope(args));
           if (problems.length) {
             throw ApplicationFailure.create({ type: REFUSED, nonRetryable: true, message: problems.map(formatProblem).join('\n'), details: problems });
@@ -124,17 +124,9 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
     await tellDependents(state, toTell.splice(0));
 
     const now = Date.now();
-    for (;;) {
-      // Everything due by now, earliest first, re-planned after each send (a send changes nothing, but
-      // an update may have arrived while the activity ran).
-      let due: ReturnType<typeof nextMilestoneNotification>;
-      for (const ms of state.milestones) {
-        const n = nextMilestoneNotification(state, ms, cursor);
-        if (n && n.at <= now && (!due || n.at < due.at)) due = n;
-      }
-      if (!due) break;
-      if (!state.sent.some((s) => s.key === due.key)) await send(state, due);
-      cursor = due.at + 1;
+    // Everything due by now, in order; several milestones may share an instant.
+    for (const n of notificationsBetween(state, cursor, now + 1)) {
+      if (!state.sent.some((s) => s.key === n.key)) await send(state, n);
     }
     cursor = Math.max(cursor, now + 1);
 
@@ -150,7 +142,7 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
   }
 }
 
-async function send(state: MeasureState, n: NonNullable<ReturnType<typeof nextMilestoneNotification>>): Promise<void> {
+async function send(state: MeasureState, n: PlannedNotification): Promise<void> {
   const record = { key: n.key, at: n.at, kind: n.kind, milestone: n.milestone, level: n.level, to: n.to };
   if (n.to.length === 0) {
     state.sent.push({ ...record, failed: 'no recipients' });

@@ -30,7 +30,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
 function temporalList(query: string): Promise<Array<{ execution: { workflowId: string } }>> {
   return new Promise((resolve, reject) => {
     execFile(inject('temporalCliPath'), ['workflow', 'list', '--address', inject('temporalAddress'), '--query', query, '-o', 'json'], (err, stdout) => {
-      if (err) reject(err);
+      if (err) reject(new Error(`temporal workflow list failed: ${err.message}`));
       else resolve(stdout.trim() ? (JSON.parse(stdout) as Array<{ execution: { workflowId: string } }>) : []);
     });
   });

@@ -420,6 +420,13 @@ describe('reading plan text', () => {
     for (const line of printed) expect(line).toMatch(/^[a-z][\w.[\]]*: .+ \/ .+$/);
   });
 
+  it('reports schema and reference problems together in one run', () => {
+    expect(problemsOf({ 'measures[0].milestones[1].due': '2025-02-30', 'measures[1].owner': 'nobody' })).toEqual([
+      'measures[0].milestones[1].due: not a date: 2025-02-30 / 日付ではありません: 2025-02-30',
+      'measures[1].owner: unknown person: nobody / 未定義の人物です: nobody',
+    ]);
+  });
+
   it('reports several reference problems at once', () => {
     expect(
       problemsOf({

@@ -16,7 +16,10 @@ import type { NotificationPayload } from '../../src/domain/model';
 import { validatePlan, type Plan } from '../../src/domain/plan';
 import { simulate, startOfDay, type SimAction } from '../../src/domain/simulate';
 import { measureWorkflowId } from '../../src/domain/model';
+import { workflowsPath } from '../../src/worker';
 import { stateQuery, TASK_QUEUE } from '../../src/workflows/measure';
+import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../src/workflows/search-attributes';
+import { temporal } from '@temporalio/proto';
 import { memoryLedger } from '../support/mail';
 import { createTimeSkippingEnv } from '../support/temporal';
 
@@ -49,6 +52,8 @@ function planFrom(today: string): Plan {
         id: 'auth', title: { ja: '認証基盤の分離', en: 'Separate auth' }, owner: 'sato', sponsor: 'yamada', policy: 'standard',
         milestones: [
           { id: 'head', title: { ja: '本体', en: 'Head company' }, due: d(20) },
+          // Same date as head: both milestones' notifications share instants in one workflow.
+          { id: 'employee', title: { ja: '従業員システム', en: 'Employee systems' }, due: d(20), dependsOn: ['soc/tier1'] },
           { id: 'domestic', title: { ja: '国内子会社', en: 'Domestic' }, due: d(45), dependsOn: ['auth/head'] },
         ],
       },
@@ -71,12 +76,17 @@ describe('measure workflow on the time-skipping server', () => {
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
+    // The test server knows no custom search attributes until told.
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_REGISTRATIONS.map((r) => [r.name, r.cliType === 'Keyword' ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME])),
+    });
     const transport: MailTransport = { send: async (m) => void sentMail.push(`${m.to.join(',')}|${m.subject}`) };
     const real = createNotificationActivities({ transport, ledger: memoryLedger(), from: 'tracker@example.jp' });
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
-      workflowsPath: require.resolve('../../src/workflows'),
+      workflowsPath,
       activities: {
         sendNotification: async (p: NotificationPayload) => {
           calls.push({ p, scheduledAt: Context.current().info.currentAttemptScheduledTimestampMs });
@@ -105,6 +115,7 @@ describe('measure workflow on the time-skipping server', () => {
       { at: d(12, '11:00'), do: 'replan', target: 'auth/head', as: 'sato', date: addDays(today, 35), reason: 'vendor delay' },
       { at: d(13, '14:00'), do: 'approve-replan', target: 'auth/head', as: 'suzuki' },
       { at: d(37, '16:00'), do: 'complete', target: 'auth/head', as: 'sato', evidence: 'CHG-7 cut-over report' },
+      { at: d(38, '10:00'), do: 'complete', target: 'auth/employee', as: 'suzuki', evidence: 'EMP-3 migration log' },
       // The rest of auth is cancelled while its escalations repeat.
       { at: d(70, '12:00'), do: 'cancel', target: 'auth', as: 'suzuki', reason: 'merged into a new measure' },
     ];
@@ -140,6 +151,12 @@ describe('measure workflow on the time-skipping server', () => {
     }
     actual.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : `${a.measure}/${a.milestone}/${a.level}` < `${b.measure}/${b.milestone}/${b.level}` ? -1 : 1));
     expect(actual).toEqual(predicted);
+    // Two milestones due the same day were both notified at the shared instants.
+    expect(predicted.filter((e) => e.measure === 'auth' && e.milestone === 'employee' && e.kind === 'reminder').length).toBeGreaterThan(0);
+
+    // The completion in soc reached auth, which depends on it, by signal.
+    const auth = await client.workflow.getHandle(measureWorkflowId(plan.program.id, 'auth')).query(stateQuery);
+    expect(auth.external['soc/tier1']).toEqual({ due: addDays(today, 15), done: true });
 
     // The activity really ran at the planned instants of the server's clock (within its first minute).
     expect(calls).toHaveLength(predicted.length);
@@ -153,6 +170,6 @@ describe('measure workflow on the time-skipping server', () => {
     const dir = path.join(__dirname, '..', '..', 'var', 'histories');
     mkdirSync(dir, { recursive: true });
     const history = await client.workflow.getHandle(measureWorkflowId(plan.program.id, 'auth')).fetchHistory();
-    writeFileSync(path.join(dir, 'measure-auth.json'), JSON.stringify(history));
+    writeFileSync(path.join(dir, 'measure-auth.binpb'), temporal.api.history.v1.History.encode(history).finish());
   });
 });

@@ -1,0 +1,26 @@
+/**
+ * Recorded histories keep replaying: every file in test/histories/ is a real measure workflow history
+ * (binary protobuf, recorded by the engine test on the time-skipping server into var/histories/). A change to the workflow that is not
+ * guarded by `patched()` makes its replay fail here.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { workflowsPath } from '../../src/worker';
+
+const dir = path.join(__dirname, '..', 'histories');
+const files = readdirSync(dir).filter((f) => f.endsWith('.binpb'));
+
+describe('recorded measure histories', () => {
+  it('has recorded histories to replay', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('%s replays without nondeterminism', async (file) => {
+    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
+    expect(history.events?.length).toBeGreaterThan(20);
+    await Worker.runReplayHistory({ workflowsPath }, history, file);
+  });
+});
