@@ -21,7 +21,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cliPath = temporalCliPath(repoRoot);
   const serverPath = testServerPath(repoRoot);
-  const server = await startDevServer({ cliPath, headless: true });
+  // A low threshold makes the server suggest continue-as-new after a few dozen events, so the tests
+  // cross run boundaries (the production default is thousands of events).
+  const server = await startDevServer({ cliPath, headless: true, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 } });
   project.provide('temporalAddress', server.address);
   project.provide('testServerPath', serverPath);
   project.provide('temporalCliPath', cliPath);

@@ -5,16 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNotificationActivities, fileLedger, outboxTransport, smtpTransport, transportFromEnv, type MailTransport } from '../src/activities/mail';
 import { escapeHtml, renderNotification } from '../src/activities/messages';
 import type { NotificationPayload, Recipient } from '../src/domain/model';
+import { startLoopbackSmtp, type LoopbackSmtp } from './support/mail';
 
 const FROM = 'remediation-tracker <tracker@example.jp>';
 const people = {
@@ -66,33 +65,17 @@ const addresses = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : m.to ? [m.to]
 const completeCommand = 'remediate milestone complete auth-separation/head-company --evidence "<ticket or URL>" --as';
 
 describe('notification mail over real SMTP', () => {
-  let server: SMTPServer;
+  let smtp: LoopbackSmtp;
   let transport: MailTransport;
-  const received: ParsedMail[] = [];
+  let received: ParsedMail[];
 
   beforeAll(async () => {
-    server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, _session, callback) {
-        simpleParser(stream).then(
-          (mail) => {
-            received.push(mail);
-            callback();
-          },
-          (err: Error) => callback(err),
-        );
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.server.address() as AddressInfo;
-    transport = smtpTransport(`smtp://127.0.0.1:${port}`);
+    smtp = await startLoopbackSmtp();
+    received = smtp.received;
+    transport = smtpTransport(smtp.url);
   });
 
-  afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterAll(() => smtp.close());
 
   beforeEach(() => {
     received.length = 0;

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { connectClient, connectWorker } from '../connection';
 import { startDevServer } from '../local/dev-server';
 import { repoRoot, temporalCliPath } from '../local/tools';
@@ -26,6 +27,8 @@ function portAnswers(port: number): Promise<boolean> {
 /** Runs the local default until SIGINT/SIGTERM. */
 export async function runDev(opts: { planFile: string; port: number; uiPort: number; varDir: string; print: (s: string) => void }): Promise<void> {
   const { print } = opts;
+  // The SDK's info logs (webpack bundling, worker states) would bury the status; warnings still show.
+  Runtime.install({ logger: new DefaultLogger((process.env.REMEDIATE_LOG_LEVEL as LogLevel | undefined) ?? 'WARN') });
   mkdirSync(opts.varDir, { recursive: true });
   const plan = readPlan(opts.planFile);
   const address = `127.0.0.1:${opts.port}`;

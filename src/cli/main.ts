@@ -10,6 +10,7 @@ import {
   actorOf, applyPlan, CliError, EXIT, historyDocument, measureState, parseTarget, programStates, readPlan,
   renderEvents, renderHistory, renderStatus, resolveProgram, runSimulation, statusDocument, update, updates,
 } from './commands';
+import { runDev } from './dev';
 
 const out = (s: string): void => {
   process.stdout.write(`${s}\n`);
@@ -149,7 +150,6 @@ export function buildProgram(): Command {
     .option('--plan <file>', 'plan to apply', path.join(__dirname, '..', '..', 'examples', 'ly-2024.yaml'))
     .option('--port <port>', 'gRPC port', '7233').option('--ui-port <port>', 'UI port', '8233')
     .action(async (o: { plan: string; port: string; uiPort: string }) => {
-      const { runDev } = await import('./dev');
       await runDev({ planFile: o.plan, port: Number(o.port), uiPort: Number(o.uiPort), varDir: varDir(), print: out });
     });
   return program;

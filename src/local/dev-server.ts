@@ -27,6 +27,8 @@ export interface DevServerOptions {
   logFile?: string;
   /** How long to wait for the server to answer before giving up (default 60 s). */
   startTimeoutMs?: number;
+  /** Dynamic config values (`--dynamic-config-value KEY=JSON`), e.g. a low continue-as-new threshold in tests. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -71,13 +73,14 @@ export function findFreePort(host: string = HOST): Promise<number> {
 }
 
 /** The command-line arguments of `temporal server start-dev` for these options. */
-export function devServerArgs(opts: { port: number; uiPort?: number; headless?: boolean; dbFile?: string; namespace?: string }): string[] {
+export function devServerArgs(opts: { port: number; uiPort?: number; headless?: boolean; dbFile?: string; namespace?: string; dynamicConfig?: Record<string, string | number | boolean> }): string[] {
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(opts.port), '--color', 'never'];
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));
   if (opts.dbFile !== undefined) args.push('--db-filename', opts.dbFile);
   if (opts.namespace !== undefined && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   for (const sa of SEARCH_ATTRIBUTE_REGISTRATIONS) args.push('--search-attribute', `${sa.name}=${sa.cliType}`);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return args;
 }
 
@@ -102,7 +105,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     log = createWriteStream(opts.logFile, { flags: 'a' });
   }
 
-  const args = devServerArgs({ port, uiPort, headless: opts.headless, dbFile: opts.dbFile, namespace: opts.namespace });
+  const args = devServerArgs({ port, uiPort, headless: opts.headless, dbFile: opts.dbFile, namespace: opts.namespace, dynamicConfig: opts.dynamicConfig });
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
   // The last lines of output, for the error message when the server does not come up.

@@ -12,7 +12,9 @@ import { stringify } from 'yaml';
 import { outboxTransport } from '../../src/activities/mail';
 import { addDays, dateOf } from '../../src/domain/dates';
 import { createWorker } from '../../src/worker';
+import { forecastUpdate, stateQuery } from '../../src/workflows/measure';
 import { memoryLedger } from '../support/mail';
+import { connectDevServer } from '../support/temporal';
 
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'remediate');
@@ -193,6 +195,28 @@ describe('remediate CLI on the dev server', () => {
     expect(overdue.map((w) => w.execution.workflowId)).toEqual([`measure/${program}/soc`]);
     const all = await eventually(() => temporalList(`RemediationProgram = '${program}' AND RemediationStatus = 'on-track'`), (x) => x.length === 2);
     expect(all.map((w) => w.execution.workflowId).sort()).toEqual([`measure/${program}/auth`, `measure/${program}/soc`]);
+  });
+
+  it('continues as new when the server suggests it, carrying the whole state over', async () => {
+    const { connection: c, client } = await connectDevServer();
+    const handle = client.workflow.getHandle(`measure/${program}/soc`);
+    const before = await handle.query(stateQuery);
+    const firstRun = (await handle.describe()).runId;
+    // The shared dev server suggests continue-as-new after 60 events (test/global-setup.ts).
+    for (let i = 1; i <= 25; i++) {
+      await handle.executeUpdate(forecastUpdate, { args: [{ actor: 'tanaka', milestone: 'tier1', date: addDays(today, 20 + i) }] });
+    }
+    const after = await eventually(() => handle.query(stateQuery), (s) => s.actions.length === before.actions.length + 25);
+    const d = await handle.describe();
+    expect(d.runId).not.toBe(firstRun);
+    expect(d.status.name).toBe('RUNNING');
+    expect(after.actions.slice(0, before.actions.length)).toEqual(before.actions);
+    expect(after.milestones[0]).toMatchObject({ originalDue: before.milestones[0]?.originalDue, forecast: addDays(today, 45) });
+    expect(after.actions.map((a) => a.seq)).toEqual(after.actions.map((_, i) => i + 1));
+    // The new run keeps its search attributes and answers the CLI.
+    const r = JSON.parse((await run(['history', 'soc', '--program', program, '--json'])).stdout) as { actions: unknown[] };
+    expect(r.actions).toHaveLength(after.actions.length);
+    await c.close();
   });
 
   it('exits 3 with a hint when Temporal is not reachable', async () => {

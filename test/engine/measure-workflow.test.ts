@@ -9,7 +9,7 @@ import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNotificationActivities, type MailTransport } from '../../src/activities/mail';
+import { createNotificationActivities, smtpTransport } from '../../src/activities/mail';
 import { applyPlan, update, updates } from '../../src/cli/commands';
 import { addDays, dateOf, formatInstant, parseInstant } from '../../src/domain/dates';
 import type { NotificationPayload } from '../../src/domain/model';
@@ -20,7 +20,7 @@ import { workflowsPath } from '../../src/worker';
 import { stateQuery, TASK_QUEUE } from '../../src/workflows/measure';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../src/workflows/search-attributes';
 import { temporal } from '@temporalio/proto';
-import { memoryLedger } from '../support/mail';
+import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
 import { createTimeSkippingEnv } from '../support/temporal';
 
 const ZONE = 'Asia/Tokyo';
@@ -71,7 +71,7 @@ describe('measure workflow on the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
   let worker: Worker;
   let running: Promise<void>;
-  const sentMail: string[] = [];
+  let smtp: LoopbackSmtp;
   const calls: Array<{ p: NotificationPayload; scheduledAt: number }> = [];
 
   beforeAll(async () => {
@@ -81,8 +81,8 @@ describe('measure workflow on the time-skipping server', () => {
       namespace: 'default',
       searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_REGISTRATIONS.map((r) => [r.name, r.cliType === 'Keyword' ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME])),
     });
-    const transport: MailTransport = { send: async (m) => void sentMail.push(`${m.to.join(',')}|${m.subject}`) };
-    const real = createNotificationActivities({ transport, ledger: memoryLedger(), from: 'tracker@example.jp' });
+    smtp = await startLoopbackSmtp();
+    const real = createNotificationActivities({ transport: smtpTransport(smtp.url), ledger: memoryLedger(), from: 'tracker@example.jp' });
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
@@ -101,6 +101,7 @@ describe('measure workflow on the time-skipping server', () => {
     worker?.shutdown();
     await running;
     await env?.teardown();
+    await smtp?.close();
   });
 
   it('sends exactly what simulate predicts, at the predicted times, to the predicted people', async () => {
@@ -164,7 +165,18 @@ describe('measure workflow on the time-skipping server', () => {
       expect(c.scheduledAt).toBeGreaterThanOrEqual(c.p.notification.at);
       expect(c.scheduledAt - c.p.notification.at).toBeLessThan(60_000);
     }
-    expect(sentMail.length).toBeGreaterThanOrEqual(predicted.length);
+    // Every notification arrived over real SMTP: one message per language of its recipients.
+    const expectedMail = calls.flatMap((c) => [...new Set(c.p.recipients.map((r) => r.lang))].map((lang) => `${c.p.notification.key}#${lang}`)).sort();
+    const arrived = smtp.received.map((m) => `${String(m.headers.get('x-remediation-key'))}#${String(m.headers.get('content-language'))}`).sort();
+    expect(arrived).toEqual(expectedMail);
+    for (const m of smtp.received) {
+      expect(m.text).toContain('remediate milestone');
+      expect(m.html).toContain('remediate milestone');
+    }
+    const english = smtp.received.find((m) => m.headers.get('content-language') === 'en');
+    const japanese = smtp.received.find((m) => m.headers.get('content-language') === 'ja');
+    expect(english?.subject).toMatch(/^\[(Reminder|Escalation)/);
+    expect(japanese?.subject).toMatch(/^【(リマインド|エスカレーション)/);
 
     // Keep this run's history: the replay test checks that later code still replays it.
     const dir = path.join(__dirname, '..', '..', 'var', 'histories');
