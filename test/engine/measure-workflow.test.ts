@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotificationActivities, smtpTransport } from '../../src/activities/mail';
 import { applyPlan, update, updates } from '../../src/cli/commands';
@@ -167,7 +168,8 @@ describe('measure workflow on the time-skipping server', () => {
     }
     // Every notification arrived over real SMTP: one message per language of its recipients.
     const expectedMail = calls.flatMap((c) => [...new Set(c.p.recipients.map((r) => r.lang))].map((lang) => `${c.p.notification.key}#${lang}`)).sort();
-    const arrived = smtp.received.map((m) => `${String(m.headers.get('x-remediation-key'))}#${String(m.headers.get('content-language'))}`).sort();
+    const header = (m: ParsedMail, name: string) => m.headers.get(name) as string | undefined;
+    const arrived = smtp.received.map((m) => `${header(m, 'x-remediation-key')}#${header(m, 'content-language')}`).sort();
     expect(arrived).toEqual(expectedMail);
     for (const m of smtp.received) {
       expect(m.text).toContain('remediate milestone');
