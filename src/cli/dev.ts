@@ -32,7 +32,7 @@ export async function runDev(opts: { planFile: string; port: number; uiPort: num
   mkdirSync(opts.varDir, { recursive: true });
   const plan = readPlan(opts.planFile);
   const address = `127.0.0.1:${opts.port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? address };
+  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS || address };
 
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
   let uiAddress = `http://127.0.0.1:${opts.uiPort}`;
@@ -51,7 +51,7 @@ export async function runDev(opts: { planFile: string; port: number; uiPort: num
   const running = worker.run();
 
   const { client, connection } = await connectClient(env);
-  const actor = env.REMEDIATE_AS ?? plan.program.managers[0] ?? '';
+  const actor = env.REMEDIATE_AS || plan.program.managers[0] || '';
   const applied = await applyPlan(client, plan, actor);
   print(`plan ${plan.program.id} applied as ${actor}: ${applied.started.length} started, ${applied.amended.length} amended, ${applied.unchanged.length} unchanged`);
   // Visibility is eventually consistent: wait briefly until every measure is listed.

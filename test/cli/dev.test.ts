@@ -1,0 +1,63 @@
+/**
+ * `remediate dev`, the main job, as a user runs it: starts the local server with SQLite under the var
+ * folder, runs the worker, applies the example plan and prints the status; Ctrl-C (SIGINT) stops it
+ * cleanly; a second start keeps all state.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findFreePort } from '../../src/local/dev-server';
+
+const root = path.join(__dirname, '..', '..');
+/** This process's environment without settings that would point `dev` elsewhere. */
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_') && !['REMEDIATE_AS', 'SMTP_URL', 'REMEDIATE_VAR_DIR'].includes(k)));
+
+/** Runs `remediate dev` until it prints its closing hint, then sends SIGINT; resolves with output and exit code. */
+function devSession(varDir: string, port: number, uiPort: number): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(root, 'bin', 'remediate'), ['dev', '--port', String(port), '--ui-port', String(uiPort)], {
+      cwd: root,
+      env: { ...cleanEnv, REMEDIATE_VAR_DIR: varDir },
+    });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`remediate dev did not get ready:\n${out}`));
+    }, 150_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Ctrl-C stops') && !child.killed) child.kill('SIGINT');
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('remediate dev', () => {
+  it('starts everything, applies the example, stops on Ctrl-C, and keeps state for the next start', async () => {
+    const varDir = mkdtempSync(path.join(os.tmpdir(), 'remediate-dev-'));
+    const port = await findFreePort();
+    const uiPort = await findFreePort();
+
+    const first = await devSession(varDir, port, uiPort);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('plan ly-2024 applied as suzuki: 8 started, 0 amended, 0 unchanged');
+    expect(first.out).toContain('program ly-2024: 8 measures');
+    expect(first.out).toMatch(/auth-separation\s+Separate the authentication infrastructure/);
+    expect(first.out).toContain(`http://127.0.0.1:${uiPort}`);
+    expect(first.out).toContain(path.join(varDir, 'outbox'));
+    expect(first.out).toContain('stopped.');
+    expect(existsSync(path.join(varDir, 'temporal.db'))).toBe(true);
+
+    const second = await devSession(varDir, port, uiPort);
+    expect(second.code).toBe(0);
+    expect(second.out).toContain('plan ly-2024 applied as suzuki: 0 started, 0 amended, 8 unchanged');
+    expect(second.out).toContain('program ly-2024: 8 measures');
+  });
+});
