@@ -18,12 +18,17 @@ declare module 'vitest' {
   }
 }
 
+/** The namespace of tests that run the `remediate worker` process. */
+export const WORKER_E2E_NAMESPACE = 'worker-e2e';
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cliPath = temporalCliPath(repoRoot);
   const serverPath = testServerPath(repoRoot);
   // A low threshold makes the server suggest continue-as-new after a few dozen events, so the tests
   // cross run boundaries (the production default is thousands of events).
-  const server = await startDevServer({ cliPath, headless: true, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 } });
+  // The `worker-e2e` namespace is for tests that run `remediate worker` as its own process, apart from
+  // the in-process workers that serve `default`.
+  const server = await startDevServer({ cliPath, headless: true, namespace: WORKER_E2E_NAMESPACE, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 } });
   project.provide('temporalAddress', server.address);
   project.provide('testServerPath', serverPath);
   project.provide('temporalCliPath', cliPath);
