@@ -46,10 +46,17 @@ export function daysBetween(a: LocalDate, b: LocalDate): number {
   return Math.round((toUtcMs(b) - toUtcMs(a)) / 86_400_000);
 }
 
-/** The instant of wall-clock `time` (`HH:MM`) on `date` in `zone`, as epoch milliseconds. */
+const instants = new Map<string, number>();
+
+/** The instant of wall-clock `time` (`HH:MM`) on `date` in `zone`, as epoch milliseconds (memoized: the planner asks often). */
 export function instantOf(date: LocalDate, time: string, zone: string): number {
+  const key = `${date}T${time}|${zone}`;
+  const known = instants.get(key);
+  if (known !== undefined) return known;
   const dt = DateTime.fromISO(`${date}T${time}`, { zone });
   if (!dt.isValid) throw new Error(`not a time in ${zone}: ${date}T${time}`);
+  if (instants.size > 100_000) instants.clear();
+  instants.set(key, dt.toMillis());
   return dt.toMillis();
 }
 

@@ -100,7 +100,7 @@ export function stopsAt(state: MeasureState, ms: MilestoneState): number {
 }
 
 function toNotification(state: MeasureState, ms: MilestoneState, s: Slot, at: number, catchUp: boolean): PlannedNotification {
-  const date = dateOf(at, state.program.timezone);
+  const date = catchUp ? dateOf(at, state.program.timezone) : s.date;
   return {
     key: `${state.measure.id}/${ms.id}/${s.kind}/${s.level}/${date}`,
     at,
@@ -119,7 +119,7 @@ function toNotification(state: MeasureState, ms: MilestoneState, s: Slot, at: nu
  * `scheduleFrom` are dropped, except that when the latest dropped one is an escalation it is sent
  * once at the first slot at or after `scheduleFrom`; nothing after completion or cancellation.
  */
-export function* milestoneNotifications(state: MeasureState, ms: MilestoneState): Generator<PlannedNotification> {
+export function* milestoneNotifications(state: MeasureState, ms: MilestoneState): Generator<PlannedNotification, void, undefined> {
   const start = ms.scheduleFrom;
   const stop = stopsAt(state, ms);
   let lastDropped: Slot | undefined;

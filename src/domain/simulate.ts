@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { formatInstant, instantOf, isLocalDate, parseInstant } from './dates';
 import type { MeasureState, PlannedNotification } from './model';
-import { compareNotifications, cmp, nextMilestoneNotification } from './planner';
+import { compareNotifications, cmp, milestoneNotifications } from './planner';
 import { measureInits } from './program';
 import { ownDependencyInfo } from './program';
 import { applyCommand, initialState, validateCommand, type Command } from './reducer';
@@ -118,30 +118,42 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
 
   const events: SimEvent[] = [];
   const emails = (state: MeasureState, ids: string[]) => ids.map((id) => state.people[id]?.email ?? id);
+  // One lazy schedule per milestone, advanced as time passes and rebuilt when its measure changes,
+  // so a long simulation costs in proportion to what it emits.
+  type Head = { state: MeasureState; schedule: Generator<PlannedNotification, void, undefined>; next: PlannedNotification | undefined };
   let cursor = opts.from;
+  const advance = (h: Head) => {
+    do {
+      const r = h.schedule.next();
+      h.next = r.done ? undefined : r.value;
+    } while (h.next && h.next.at < cursor);
+  };
+  const headsOf = (state: MeasureState): Head[] =>
+    state.milestones.map((ms) => {
+      const h: Head = { state, schedule: milestoneNotifications(state, ms), next: undefined };
+      advance(h);
+      return h;
+    });
+  const heads = new Map(states.map((st) => [st, headsOf(st)]));
   let next = 0;
   for (;;) {
-    // The earliest notification at or after the cursor, across all measures.
-    let due: { state: MeasureState; n: PlannedNotification }[] = [];
-    for (const state of states) {
-      for (const ms of state.milestones) {
-        const n = nextMilestoneNotification(state, ms, cursor);
-        if (!n) continue;
-        if (due.length === 0 || n.at < (due[0] as { n: PlannedNotification }).n.at) due = [{ state, n }];
-        else if (n.at === (due[0] as { n: PlannedNotification }).n.at) due.push({ state, n });
-      }
-    }
-    const nAt = due[0]?.n.at ?? Infinity;
+    let nAt = Infinity;
+    for (const hs of heads.values()) for (const h of hs) if (h.next && h.next.at < nAt) nAt = h.next.at;
     const action = actions[next];
     const aAt = action?.at ?? Infinity;
     if (Math.min(nAt, aAt) >= opts.until) break;
     if (nAt <= aAt) {
       // Notifications at an instant go out before actions at the same instant ("stops after t").
-      for (const { state, n } of due.sort((x, y) => compareNotifications(x.n, y.n))) {
-        state.sent.push({ key: n.key, at: n.at, kind: n.kind, milestone: n.milestone, level: n.level, to: n.to });
-        events.push({ at: formatInstant(n.at, zone), ms: n.at, kind: n.kind, measure: n.measure, milestone: n.milestone, level: n.level, to: emails(state, n.to) });
-      }
+      const due: Head[] = [];
+      for (const hs of heads.values()) for (const h of hs) if (h.next?.at === nAt) due.push(h);
+      due.sort((x, y) => compareNotifications(x.next as PlannedNotification, y.next as PlannedNotification));
       cursor = nAt + 1;
+      for (const h of due) {
+        const n = h.next as PlannedNotification;
+        h.state.sent.push({ key: n.key, at: n.at, kind: n.kind, milestone: n.milestone, level: n.level, to: n.to });
+        events.push({ at: formatInstant(n.at, zone), ms: n.at, kind: n.kind, measure: n.measure, milestone: n.milestone, level: n.level, to: emails(h.state, n.to) });
+        advance(h);
+      }
       continue;
     }
     next++;
@@ -158,6 +170,7 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
     const before = state.actions.length;
     applyCommand(state, env);
     refreshExternal(states);
+    heads.set(state, headsOf(state));
     for (const rec of state.actions.slice(before)) {
       events.push({ at: formatInstant(rec.at, zone), ms: rec.at, kind: eventKind[rec.kind] ?? rec.kind, measure: state.measure.id, ...(rec.milestone ? { milestone: rec.milestone } : {}), by: rec.actor, details: rec.details });
     }
