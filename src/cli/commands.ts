@@ -108,7 +108,8 @@ export async function applyPlan(client: Client, plan: Plan, actor: string): Prom
   const diff = planApply(inits, running);
   if (diff.problems.length) throw refuse(diff.problems);
   for (const a of diff.amend) {
-    await update(client, plan.program.id, a.measure, amendUpdate, { ...a.command, actor });
+    const { type: _type, ...fields } = a.command;
+    await update(client, plan.program.id, a.measure, amendUpdate, { ...fields, actor });
   }
   for (const init of diff.start) {
     await client.workflow.start(measureWorkflow, {

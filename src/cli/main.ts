@@ -70,7 +70,9 @@ export function buildProgram(): Command {
   program.command('status').description('status of every measure').addOption(programOpt()).option('--json', 'machine-readable output').action(async (o: { program?: string; json?: boolean }) => {
     await withClient(async (client) => {
       const id = await resolveProgram(client, o.program);
-      const doc = statusDocument(id, await programStates(client, id), Date.now());
+      const states = await programStates(client, id);
+      if (states.length === 0) throw new CliError([`unknown program: ${id} (no running measures) / プログラムがありません: ${id}`], EXIT.refused);
+      const doc = statusDocument(id, states, Date.now());
       if (o.json) return json(doc);
       out(renderStatus(id, doc.measures, lang()));
     });

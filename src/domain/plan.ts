@@ -33,7 +33,11 @@ const role = z.enum(['owner', 'manager', 'sponsor', 'managers']);
 
 const timeField = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, bi('not a time (HH:MM)', '時刻（HH:MM）ではありません'));
 
-const policySchema = z.strictObject({
+/** One person of the plan. */
+export const personSchema = z.strictObject({ name: z.string().min(1), email: z.email(), manager: z.string().min(1).optional(), lang: z.enum(['ja', 'en']).optional() });
+
+/** One escalation policy (also checks a policy carried by an amendment). */
+export const policySchema = z.strictObject({
   notifyAt: timeField,
   remindBefore: z.array(z.number().int().min(1)).default([]),
   remindOnDue: z.boolean().default(true),
@@ -43,7 +47,8 @@ const policySchema = z.strictObject({
 
 const completionSchema = z.strictObject({ on: dateField, by: personRef, evidence: z.string().min(1) });
 
-const milestoneSchema = z.strictObject({
+/** One milestone of the plan (also checks milestones carried by an amendment). */
+export const milestoneSchema = z.strictObject({
   id: idField('milestone id'),
   title: localized,
   due: dateField,
@@ -82,7 +87,7 @@ const planSchema = z.strictObject({
   }),
   people: z.record(
     z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, bi('person id must use only a-z, 0-9, ., _ and -', '人物 ID は a-z・0-9・.・_・- のみ使えます')),
-    z.strictObject({ name: z.string().min(1), email: z.email(), manager: personRef.optional(), lang: lang.optional() }),
+    personSchema,
   ),
   policies: z.record(z.string().min(1), policySchema),
   measures: z.array(measureSchema).min(1),
@@ -101,7 +106,8 @@ export type Localized = z.infer<typeof localized>;
 /** Result of reading a plan: the plan, or every problem found. */
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
 
-function zodProblem(issue: z.core.$ZodIssue, parentPath: PropertyKey[] = []): Problem {
+/** A zod issue as a bilingual problem with its path. */
+export function zodProblem(issue: z.core.$ZodIssue, parentPath: PropertyKey[] = []): Problem {
   const path = formatPath([...parentPath, ...issue.path]);
   if (issue.code === 'invalid_key' || issue.code === 'invalid_element') {
     const inner = issue.issues[0];

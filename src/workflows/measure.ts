@@ -26,6 +26,7 @@ import type { DependencyInfo, MeasureState, PlannedNotification } from '../domai
 import { measureWorkflowId } from '../domain/model';
 import { notificationPayload } from '../domain/notification';
 import { nextNotificationAt, notificationsBetween } from '../domain/planner';
+import { commandShapeProblems } from '../domain/commands';
 import { formatProblem } from '../domain/problems';
 import type { MeasureInit } from '../domain/program';
 import { ownDependencyInfo } from '../domain/program';
@@ -97,7 +98,8 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
       },
       {
         validator: (args: Act<CommandOf<T>>) => {
-          const problems = validateCommand(state, envelope(args));
+          const malformed = commandShapeProblems(type, args);
+          const problems = malformed.length ? malformed : validateCommand(state, envelope(args));
           if (problems.length) {
             throw ApplicationFailure.create({ type: REFUSED, nonRetryable: true, message: problems.map(formatProblem).join('\n'), details: problems });
           }

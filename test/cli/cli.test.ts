@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { outboxTransport } from '../../src/activities/mail';
 import { addDays, dateOf } from '../../src/domain/dates';
 import { createWorker } from '../../src/worker';
-import { forecastUpdate, stateQuery } from '../../src/workflows/measure';
+import { completeUpdate, forecastUpdate, stateQuery } from '../../src/workflows/measure';
 import { memoryLedger } from '../support/mail';
 import { connectDevServer } from '../support/temporal';
 
@@ -158,8 +158,14 @@ describe('remediate CLI on the dev server', () => {
     const noEvidence = await run(['milestone', 'replan', 'auth/head', '--date', '2020-01-01', '--reason', 'x', '--as', 'sato', '--program', program]);
     expect(noEvidence.code).toBe(2);
     expect(noEvidence.stderr).toMatch(/lies before today/);
+    // A malformed payload from another client is refused by the validator too, naming the field.
+    const malformed = h.executeUpdate(completeUpdate, { args: [{ actor: 'sato', milestone: 'head', evidence: 42 as unknown as string }] });
+    await expect(malformed).rejects.toMatchObject({ cause: { message: expect.stringContaining('evidence: expected string') as unknown } });
     expect((await h.fetchHistory()).events?.length ?? 0).toBe(before);
     await c.close();
+    const noProgram = await run(['status', '--program', 'no-such-program']);
+    expect(noProgram.code).toBe(2);
+    expect(noProgram.stderr).toContain('unknown program: no-such-program');
     const unknown = await run(['milestone', 'complete', 'nope/head', '--evidence', 'x', '--as', 'sato', '--program', program]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown measure: nope/);
@@ -185,6 +191,7 @@ describe('remediate CLI on the dev server', () => {
     const grown = path.join(dir, 'grown.yaml');
     writeFileSync(grown, stringify(planDoc(true)));
     const r = await run(['plan', 'apply', grown, '--as', 'suzuki', '--json']);
+    expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ amended: ['auth'], unchanged: ['soc'] });
     const h = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as { actions: Array<{ kind: string; actor: string; details: Record<string, string> }> };
     expect(h.actions.at(-1)).toMatchObject({ kind: 'amended', actor: 'suzuki', details: { added: 'overseas' } });
