@@ -7,6 +7,7 @@ import { dateOf, instantOf, isLocalDate, type LocalDate } from './dates';
 import type { ActionKind, ChangeEntry, DependencyInfo, MeasureState, MilestoneState, ProgramContext } from './model';
 import type { Person, PlanMeasure, PlanMilestone, Policy } from './plan';
 import { problem, type Problem } from './problems';
+import type { MeasureInit } from './program';
 
 /** A command on a measure; `actor` and `at` are added by whoever delivers it (the workflow uses its own clock). */
 export type Command =
@@ -27,16 +28,7 @@ export interface Envelope {
 }
 
 /** Builds a measure's state when its workflow starts at `startedAt`. Milestones completed in the plan are history. */
-export function initialState(input: {
-  program: ProgramContext;
-  people: Record<string, Person>;
-  policy: Policy;
-  measure: PlanMeasure;
-  external: Record<string, DependencyInfo>;
-  dependents: Record<string, string[]>;
-  startedAt: number;
-  actor: string;
-}): MeasureState {
+export function initialState(input: MeasureInit & { startedAt: number; actor: string }): MeasureState {
   const { milestones, ...measure } = input.measure;
   const state: MeasureState = {
     program: input.program,

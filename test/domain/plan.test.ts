@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { parsePlanText, validatePlan, type PlanResult } from '../../src/domain/plan';
 import { formatProblem } from '../../src/domain/problems';
+import { STANDARD_POLICY } from './fixtures';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 const readExample = (name: string): string => readFileSync(join(EXAMPLES, name), 'utf8');
@@ -35,16 +36,7 @@ const BASE = {
     kato: { name: '加藤 美咲', email: 'kato@example.jp' },
   },
   policies: {
-    standard: {
-      notifyAt: '09:00',
-      remindBefore: [30, 7, 1],
-      remindOnDue: true,
-      escalation: [
-        { afterBusinessDays: 1, notify: ['owner', 'manager'] },
-        { afterBusinessDays: 5, notify: ['owner', 'manager', 'sponsor'] },
-      ],
-      repeatEveryBusinessDays: 5,
-    },
+    standard: STANDARD_POLICY,
   },
   measures: [
     {
