@@ -87,13 +87,13 @@ describe('notification mail over real SMTP', () => {
     const p = payload({ next: { date: '2025-03-28', kind: 'reminder', level: 0, to: [people.sato.name] } });
     const result = await activities().sendNotification(p);
 
-    expect(result).toEqual({ sent: [`${p.notification.key}#ja`], skipped: [] });
+    expect(result).toEqual({ sent: [`${p.program.id}/${p.notification.key}#ja`], skipped: [] });
     expect(received).toHaveLength(1);
     const m = received[0]!;
     expect(m.from?.value).toEqual([{ name: 'remediation-tracker', address: 'tracker@example.jp' }]);
     expect(m.to && !Array.isArray(m.to) ? m.to.value : undefined).toEqual([{ name: '佐藤 花子', address: 'sato@example.jp' }]);
     expect(m.subject).toBe('【リマインド】認証基盤の分離「本体」の期限は 2025-03-31（月）です（あと 7 日）');
-    expect(m.messageId).toBe(messageIdOf(`${p.notification.key}#ja`));
+    expect(m.messageId).toBe(messageIdOf(`${p.program.id}/${p.notification.key}#ja`));
     expect(m.headers.get('x-remediation-key')).toBe(p.notification.key);
     expect(m.headers.get('x-remediation-kind')).toBe('reminder');
 
@@ -118,7 +118,7 @@ describe('notification mail over real SMTP', () => {
     });
     const result = await activities().sendNotification(p);
 
-    expect(result.sent).toEqual([`${p.notification.key}#ja`, `${p.notification.key}#en`]);
+    expect(result.sent).toEqual([`${p.program.id}/${p.notification.key}#ja`, `${p.program.id}/${p.notification.key}#en`]);
     expect(received).toHaveLength(2);
     const ja = received.find((m) => m.headers.get('content-language') === 'ja')!;
     const en = received.find((m) => m.headers.get('content-language') === 'en')!;
@@ -145,11 +145,20 @@ describe('notification mail over real SMTP', () => {
     expect(en.html).toContain(escapeHtml(`${completeCommand} smith --program ly-2024`));
   });
 
+  it('keeps programs apart in the ledger: the same notification key in another program is sent', async () => {
+    const act = createNotificationActivities({ transport, ledger: fileLedger(tempDir('programs')), from: FROM });
+    const p = payload({ recipients: [people.sato] });
+    const other = { ...p, program: { ...p.program, id: 'other-2025' } };
+    expect((await act.sendNotification(p)).sent).toHaveLength(1);
+    expect((await act.sendNotification(other)).sent).toEqual([`other-2025/${p.notification.key}#ja`]);
+    expect(received.map((m) => m.headers.get('x-remediation-program'))).toEqual(['ly-2024', 'other-2025']);
+  });
+
   it('sends nothing more when the activity is retried with the same payload, even after a worker restart', async () => {
     const dir = tempDir('retry');
     const act = createNotificationActivities({ transport, ledger: fileLedger(dir), from: FROM });
     const p = payload({ recipients: [people.sato, people.smith] });
-    const keys = [`${p.notification.key}#ja`, `${p.notification.key}#en`];
+    const keys = [`${p.program.id}/${p.notification.key}#ja`, `${p.program.id}/${p.notification.key}#en`];
 
     expect(await act.sendNotification(p)).toEqual({ sent: keys, skipped: [] });
     expect(received).toHaveLength(2);
@@ -187,7 +196,7 @@ describe('notification mail without a server', () => {
     expect(raw.includes('\r\n')).toBe(true);
     const m = await simpleParser(raw);
     expect(m.subject).toBe('[Reminder] Separate the authentication infrastructure – "Head company" is due Mon 2025-03-31 (in 7 days)');
-    expect(m.messageId).toBe(messageIdOf(`${p.notification.key}#en`));
+    expect(m.messageId).toBe(messageIdOf(`${p.program.id}/${p.notification.key}#en`));
     expect(m.headers.get('x-remediation-key')).toBe(p.notification.key);
     expect(m.text).toContain(`${completeCommand} smith --program ly-2024`);
     expect(m.html).toContain('Mon 2025-03-31');

@@ -193,7 +193,8 @@ export function createNotificationActivities(deps: { transport: MailTransport; l
       const sent: string[] = [];
       const skipped: string[] = [];
       for (const [lang, group] of byLanguage(p.recipients)) {
-        const key = `${n.key}#${lang}`;
+        // Programs share the ledger: the notification key is unique within a program only.
+        const key = `${p.program.id}/${n.key}#${lang}`;
         if (await deps.ledger.has(key)) {
           skipped.push(key);
           continue;
@@ -207,6 +208,7 @@ export function createNotificationActivities(deps: { transport: MailTransport; l
           html,
           messageId: `<${sha256(key).slice(0, 32)}@remediation-tracker>`,
           headers: {
+            'X-Remediation-Program': p.program.id,
             'X-Remediation-Key': n.key,
             'X-Remediation-Kind': n.kind,
             'X-Remediation-Level': String(n.level),
