@@ -65,7 +65,8 @@ export async function runDev(opts: { planFile: string; port: number; uiPort: num
   print('');
   print(`Temporal UI:  ${uiAddress}/namespaces/${namespace}/workflows`);
   print(`mail:         ${mail.describe}`);
-  print(`try:          npx remediate status    |    npx remediate history auth-separation`);
+  const prefix = env.TEMPORAL_ADDRESS === '127.0.0.1:7233' ? '' : `TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS ?? ''} `;
+  print(`try:          ${prefix}npx remediate status    |    ${prefix}npx remediate history auth-separation`);
   print('Ctrl-C stops the worker and the server; state is kept for the next start.');
 
   let stopping = false;
