@@ -8,7 +8,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 
 /** The local default: `remediate dev` starts the server here. */
-export const DEFAULT_ADDRESS = '127.0.0.1:7233';
+const DEFAULT_ADDRESS = '127.0.0.1:7233';
 
 /** Thrown when the server does not answer; the CLI maps it to exit code 3. */
 export class TemporalUnreachable extends Error {
@@ -23,7 +23,7 @@ export class TemporalUnreachable extends Error {
 }
 
 /** Connection settings from the environment (and the envconfig TOML profile, if any). */
-export function connectionSettings(env: NodeJS.ProcessEnv = process.env) {
+function connectionSettings(env: NodeJS.ProcessEnv = process.env) {
   const config = loadClientConnectConfig({ overrideEnvVars: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)) });
   const address = config.connectionOptions.address ?? DEFAULT_ADDRESS;
   return { options: { ...config.connectionOptions, address }, namespace: config.namespace ?? 'default', address };

@@ -34,7 +34,7 @@ export interface SentLedger {
 }
 
 /** The sender when MAIL_FROM is not set. */
-export const DEFAULT_MAIL_FROM = 'remediation-tracker <noreply@remediation-tracker.invalid>';
+const DEFAULT_MAIL_FROM = 'remediation-tracker <noreply@remediation-tracker.invalid>';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -112,7 +112,7 @@ export function outboxTransport(dir: string): MailTransport {
 const EMAIL_RE = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:".]+(\.[^\s@<>()[\]\\,;:".]+)*$/;
 
 /** True for a plain `local@domain` address. */
-export function isEmailAddress(s: string): boolean {
+function isEmailAddress(s: string): boolean {
   return EMAIL_RE.test(s);
 }
 

@@ -52,7 +52,7 @@ const WEEKDAYS: Record<Lang, readonly string[]> = {
 };
 
 /** A date with its weekday: `2025-03-31（月）` in Japanese, `Mon 2025-03-31` in English. */
-export function formatDate(date: LocalDate, lang: Lang): string {
+function formatDate(date: LocalDate, lang: Lang): string {
   const day = WEEKDAYS[lang][weekday(date) - 1] ?? '';
   return lang === 'ja' ? `${date}（${day}）` : `${day} ${date}`;
 }

@@ -15,7 +15,6 @@ import {
   amendUpdate, approveReplanUpdate, cancelUpdate, completeUpdate, forecastUpdate, measureWorkflow, reassignUpdate,
   rejectReplanUpdate, replanUpdate, REFUSED, stateQuery, TASK_QUEUE,
 } from '../workflows/measure';
-import { renderEvents, renderHistory, renderStatus } from './output';
 
 /** Exit codes of design section 5. */
 export const EXIT = { ok: 0, failure: 1, refused: 2, unreachable: 3 } as const;
@@ -208,4 +207,4 @@ export function runSimulation(file: string, opts: { from?: string; until: string
   }
 }
 
-export { renderEvents, renderHistory, renderStatus };
+

@@ -8,8 +8,9 @@ import type { MeasureState } from '../domain/model';
 import { createWorker, mailFromEnv, varDir } from '../worker';
 import {
   actorOf, applyPlan, CliError, EXIT, historyDocument, measureState, parseTarget, programStates, readPlan,
-  renderEvents, renderHistory, renderStatus, resolveProgram, runSimulation, statusDocument, update, updates,
+  resolveProgram, runSimulation, statusDocument, update, updates,
 } from './commands';
+import { renderEvents, renderHistory, renderStatus } from './output';
 import { runDev } from './dev';
 
 const out = (s: string): void => {
@@ -42,7 +43,7 @@ async function act(opts: { program?: string; json?: boolean }, target: { measure
 }
 
 /** Builds the command tree. */
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('remediate')
     .description('Deliver a regulator-ordered remediation program on time, provably, in public.\n規制当局の指導に基づく是正計画を、期限どおり・証跡つきで遂行する。')
     .showHelpAfterError()

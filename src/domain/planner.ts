@@ -20,7 +20,7 @@ interface Slot {
 const calendars = new Map<string, BusinessCalendar>();
 
 /** The business calendar of a measure's program (cached: the planner asks it often). */
-export function calendarOf(state: MeasureState): BusinessCalendar {
+function calendarOf(state: MeasureState): BusinessCalendar {
   const { calendar, closedDates } = state.program;
   const key = `${calendar}|${closedDates.join(',')}`;
   let cal = calendars.get(key);
@@ -95,7 +95,7 @@ export function firstSlotAtOrAfter(state: MeasureState, t: number): number {
 }
 
 /** When notifications of a milestone stop: completion or cancellation (of it or its measure). */
-export function stopsAt(state: MeasureState, ms: MilestoneState): number {
+function stopsAt(state: MeasureState, ms: MilestoneState): number {
   return Math.min(ms.completed?.at ?? Infinity, ms.cancelled?.at ?? Infinity, state.cancelled?.at ?? Infinity);
 }
 
@@ -161,7 +161,7 @@ export function notificationsBetween(state: MeasureState, from: number, until: n
 }
 
 /** The first notification of a milestone at or after `t`, if any. */
-export function nextMilestoneNotification(state: MeasureState, ms: MilestoneState, t: number): PlannedNotification | undefined {
+function nextMilestoneNotification(state: MeasureState, ms: MilestoneState, t: number): PlannedNotification | undefined {
   for (const n of milestoneNotifications(state, ms)) if (n.at >= t) return n;
   return undefined;
 }

@@ -14,7 +14,7 @@ export interface MeasureInit {
 }
 
 /** The dependencies of `measure` on milestones of other measures, as `measure/milestone` refs. */
-export function externalRefs(measure: PlanMeasure): string[] {
+function externalRefs(measure: PlanMeasure): string[] {
   const refs = new Set<string>();
   for (const ms of measure.milestones) {
     for (const ref of ms.dependsOn) {
@@ -48,7 +48,7 @@ export function measureInits(plan: Plan): MeasureInit[] {
 }
 
 /** Which other measures depend on milestones of `measureId`: milestone id -> measure ids. */
-export function dependentsIn(plan: Plan, measureId: string): Record<string, string[]> {
+function dependentsIn(plan: Plan, measureId: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const m of plan.measures) {
     if (m.id === measureId) continue;

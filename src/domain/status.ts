@@ -9,12 +9,12 @@ export type MeasureStatus = MilestoneStatus;
 const severity: Record<MilestoneStatus, number> = { 'on-track': 0, 'at-risk': 1, overdue: 2, done: -1, cancelled: -2 };
 
 /** The instant from which a milestone is overdue: 00:00 the day after its due date. */
-export function overdueFrom(state: MeasureState, ms: MilestoneState): number {
+function overdueFrom(state: MeasureState, ms: MilestoneState): number {
   return instantOf(addDays(ms.due, 1), '00:00', state.program.timezone);
 }
 
 /** What the measure knows of a dependency `measure/milestone` (its own milestones, or the `external` snapshot). */
-export function dependencyInfo(state: MeasureState, ref: string): DependencyInfo | undefined {
+function dependencyInfo(state: MeasureState, ref: string): DependencyInfo | undefined {
   const { measure, milestone } = splitRef(ref, state.measure.id);
   if (measure === state.measure.id) {
     const ms = state.milestones.find((m) => m.id === milestone);

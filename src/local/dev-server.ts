@@ -47,7 +47,7 @@ const LOG_LINES_KEPT = 40;
 const STOP_GRACE_MS = 10_000;
 
 /** Whether `port` can be bound on `host` right now. */
-export function isPortFree(port: number, host: string = HOST): Promise<boolean> {
+function isPortFree(port: number, host: string = HOST): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
@@ -73,7 +73,7 @@ export function findFreePort(host: string = HOST): Promise<number> {
 }
 
 /** The command-line arguments of `temporal server start-dev` for these options. */
-export function devServerArgs(opts: { port: number; uiPort?: number; headless?: boolean; dbFile?: string; namespace?: string; dynamicConfig?: Record<string, string | number | boolean> }): string[] {
+function devServerArgs(opts: { port: number; uiPort?: number; headless?: boolean; dbFile?: string; namespace?: string; dynamicConfig?: Record<string, string | number | boolean> }): string[] {
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(opts.port), '--color', 'never'];
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));

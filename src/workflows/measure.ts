@@ -14,6 +14,7 @@ import {
   defineUpdate,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -134,6 +135,9 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
+      // Changes made by updates that arrived while mail was going out must reach the dependents
+      // before this run ends (the first version of this workflow could drop them here).
+      if (toTell.length > 0 && patched('tell-dependents-before-continue-as-new')) await tellDependents(state, toTell.splice(0));
       await continueAsNew<typeof measureWorkflow>({ state, cursor });
     }
     const wakeAt = [nextNotificationAt(state, cursor), nextStatusChangeAt(state, now)].filter((t): t is number => t !== undefined);
