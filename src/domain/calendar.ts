@@ -8,6 +8,12 @@ export type CalendarKind = 'jp' | 'weekdays';
 /** The years @holiday-jp/holiday_jp publishes (its data is maintained from the Cabinet Office list). */
 export const JP_HOLIDAY_YEARS = { first: 1970, last: 2050 } as const;
 
+/**
+ * The last due date a `jp` calendar accepts: escalations and their repeats run on for a while after a
+ * due date, and must stay inside the holiday data.
+ */
+export const JP_LAST_DUE = '2050-09-30';
+
 // Days are counted internally as whole days since 1970-01-01 (UTC calendar arithmetic on plain
 // dates), so walking the calendar allocates nothing: the planner walks it for every slot.
 const DAY_MS = 86_400_000;

@@ -5,6 +5,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { JP_HOLIDAY_YEARS, JP_LAST_DUE } from './calendar';
 import { isLocalDate, isTimeZone } from './dates';
 import { formatPath, problem, type Problem } from './problems';
 
@@ -208,6 +209,13 @@ function crossCheck(plan: Plan): Problem[] {
       });
     });
   });
+  if (plan.program.calendar === 'jp') {
+    plan.measures.forEach((m, i) =>
+      m.milestones.forEach((ms, j) => {
+        if (ms.due > JP_LAST_DUE) out.push(problem(`measures[${i}].milestones[${j}].due`, `after ${JP_LAST_DUE}: the Japanese holiday data ends in ${JP_HOLIDAY_YEARS.last} (use calendar: weekdays)`, `${JP_LAST_DUE} より後です。祝日データは ${JP_HOLIDAY_YEARS.last} 年までです（calendar: weekdays を使ってください）`));
+      }),
+    );
+  }
   if (out.length === 0) out.push(...cycleProblems(plan));
   return out;
 }

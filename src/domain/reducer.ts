@@ -3,6 +3,7 @@
  * `validateCommand` is what the workflow's Update validators run, so a refused command never enters
  * history; `applyCommand` changes the state of an accepted one. Both are pure and deterministic.
  */
+import { JP_LAST_DUE } from './calendar';
 import { dateOf, instantOf, isLocalDate, type LocalDate } from './dates';
 import type { ActionKind, ChangeEntry, DependencyInfo, MeasureState, MilestoneState, ProgramContext } from './model';
 import type { Person, PlanMeasure, PlanMilestone, Policy } from './plan';
@@ -97,6 +98,7 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
   const needDate = (path: string, date: string) => {
     if (!isLocalDate(date)) refuse(path, `not a date: ${date}`, `日付ではありません: ${date}`);
     else if (date < today) refuse(path, `${date} lies before today (${today})`, `${date} は今日（${today}）より前です`);
+    else if (state.program.calendar === 'jp' && date > JP_LAST_DUE) refuse(path, `${date} is after ${JP_LAST_DUE}, where the Japanese holiday data ends`, `${date} は祝日データの範囲（${JP_LAST_DUE} まで）より後です`);
   };
   const needText = (path: string, text: string | undefined, en: string, ja: string) => {
     if (!text || !text.trim()) refuse(path, en, ja);

@@ -412,6 +412,13 @@ describe('reading plan text', () => {
     for (const line of printed) expect(line).toMatch(/^[a-z][\w.[\]]*: .+ \/ .+$/);
   });
 
+  it('refuses a due date beyond the Japanese holiday data under the jp calendar', () => {
+    expect(problemsOf({ 'measures[0].milestones[1].due': '2051-03-31' })).toEqual([
+      'measures[0].milestones[1].due: after 2050-09-30: the Japanese holiday data ends in 2050 (use calendar: weekdays) / 2050-09-30 より後です。祝日データは 2050 年までです（calendar: weekdays を使ってください）',
+    ]);
+    expect(problemsOf({ 'measures[0].milestones[1].due': '2051-03-31', 'program.calendar': 'weekdays' })).toEqual([]);
+  });
+
   it('reports schema and reference problems together in one run', () => {
     expect(problemsOf({ 'measures[0].milestones[1].due': '2025-02-30', 'measures[1].owner': 'nobody' })).toEqual([
       'measures[0].milestones[1].due: not a date: 2025-02-30 / 日付ではありません: 2025-02-30',
