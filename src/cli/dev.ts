@@ -4,25 +4,14 @@
  * and where to look. Ctrl-C stops everything cleanly; state stays in var/ for the next start.
  */
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { connectClient, connectWorker } from '../connection';
-import { startDevServer } from '../local/dev-server';
+import { isPortFree, startDevServer } from '../local/dev-server';
 import { repoRoot, temporalCliPath } from '../local/tools';
 import { createWorker, mailFromEnv } from '../worker';
 import { applyPlan, programStates, readPlan, statusDocument } from './commands';
 import { renderStatus } from './output';
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
 
 /** Runs the local default until SIGINT/SIGTERM. */
 export async function runDev(opts: { planFile: string; port: number; uiPort: number; varDir: string; print: (s: string) => void }): Promise<void> {
@@ -36,7 +25,7 @@ export async function runDev(opts: { planFile: string; port: number; uiPort: num
 
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
   let uiAddress = `http://127.0.0.1:${opts.uiPort}`;
-  if (env.TEMPORAL_ADDRESS === address && !(await portAnswers(opts.port))) {
+  if (env.TEMPORAL_ADDRESS === address && (await isPortFree(opts.port))) {
     const dbFile = path.join(opts.varDir, 'temporal.db');
     print(`starting the Temporal dev server on ${address} (database ${path.relative(process.cwd(), dbFile)}) ...`);
     server = await startDevServer({ cliPath: temporalCliPath(repoRoot), dbFile, port: opts.port, uiPort: opts.uiPort, logFile: path.join(opts.varDir, 'temporal-server.log') });

@@ -2,6 +2,7 @@
 import { addDays, instantOf } from './dates';
 import type { DependencyInfo, MeasureState, MilestoneState } from './model';
 import { splitRef } from './plan';
+import { ownDependencyInfo } from './program';
 
 export type MilestoneStatus = 'done' | 'cancelled' | 'overdue' | 'at-risk' | 'on-track';
 export type MeasureStatus = MilestoneStatus;
@@ -16,10 +17,7 @@ function overdueFrom(state: MeasureState, ms: MilestoneState): number {
 /** What the measure knows of a dependency `measure/milestone` (its own milestones, or the `external` snapshot). */
 function dependencyInfo(state: MeasureState, ref: string): DependencyInfo | undefined {
   const { measure, milestone } = splitRef(ref, state.measure.id);
-  if (measure === state.measure.id) {
-    const ms = state.milestones.find((m) => m.id === milestone);
-    return ms && { due: ms.due, forecast: ms.forecast, done: ms.completed !== undefined };
-  }
+  if (measure === state.measure.id) return ownDependencyInfo(state, milestone);
   return state.external[`${measure}/${milestone}`];
 }
 

@@ -47,7 +47,7 @@ const LOG_LINES_KEPT = 40;
 const STOP_GRACE_MS = 10_000;
 
 /** Whether `port` can be bound on `host` right now. */
-function isPortFree(port: number, host: string = HOST): Promise<boolean> {
+export function isPortFree(port: number, host: string = HOST): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
