@@ -4,8 +4,31 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['assert', 'buffer', 'child_process', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
-  'http', 'https', 'net', 'os', 'path', 'process', 'readline', 'stream', 'timers', 'tls', 'url', 'util', 'worker_threads', 'zlib'];
+const nodeBuiltins = [
+  'assert',
+  'buffer',
+  'child_process',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'net',
+  'os',
+  'path',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'worker_threads',
+  'zlib',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'var/**', '.tools/**', 'lib/**'] },
@@ -13,7 +36,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', '*.ts'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.mjs', '*.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -27,21 +53,39 @@ export default tseslint.config(
     // Workflow code and the pure domain it imports must stay deterministic.
     files: ['src/workflows/**/*.ts', 'src/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [
-          ...nodeBuiltins.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'Workflow and domain code is deterministic: no Node built-ins (do it in an activity).' })),
-          { name: '@temporalio/activity', message: 'Workflows call activities through proxyActivities only.' },
-          { name: '@temporalio/client', message: 'Workflows do not use the client.' },
-          { name: '@temporalio/worker', message: 'Workflows do not use the worker.' },
-        ],
-        patterns: [{ group: ['../activities/*', '../activities'], allowTypeImports: true, message: 'Import activities as types only.' }],
-      }],
-      'no-restricted-globals': ['error',
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins
+              .flatMap((name) => [name, `node:${name}`])
+              .map((name) => ({
+                name,
+                message: 'Workflow and domain code is deterministic: no Node built-ins (do it in an activity).',
+              })),
+            { name: '@temporalio/activity', message: 'Workflows call activities through proxyActivities only.' },
+            { name: '@temporalio/client', message: 'Workflows do not use the client.' },
+            { name: '@temporalio/worker', message: 'Workflows do not use the worker.' },
+          ],
+          patterns: [
+            {
+              group: ['../activities/*', '../activities'],
+              allowTypeImports: true,
+              message: 'Import activities as types only.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
         { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
         { name: 'setInterval', message: 'Use sleep() in a loop.' },
         { name: 'process', message: 'No process in workflow code.' },
       ],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Math.random is replaced in workflows; use uuid4() if needed.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Math.random is replaced in workflows; use uuid4() if needed.' },
+      ],
     },
   },
   {

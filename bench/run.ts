@@ -27,15 +27,64 @@ const DAY = 86_400_000;
 
 /** Completions, a re-plan requested by the owner and approved by a program manager, then its completion. */
 const ACTIONS: SimAction[] = [
-  { at: '2024-06-27T15:00', do: 'complete', target: 'governance-review/outsourcing-exit-plan', as: 'shimizu', evidence: 'CORP-2024-041' },
-  { at: '2024-06-28T10:00', do: 'complete', target: 'governance-review/nomination-committee', as: 'shimizu', evidence: 'BM-2024-06' },
-  { at: '2024-06-28T16:00', do: 'complete', target: 'partner-access/outsourcing-block-plan', as: 'yamamoto', evidence: 'NW-2024-0612' },
-  { at: '2024-09-20T11:00', do: 'complete', target: 'vendor-pcs/lent-pc-distribution', as: 'mori', evidence: 'ITAM-2024-0920' },
-  { at: '2024-09-27T17:00', do: 'complete', target: 'soc-domestic/domestic-tier1-live', as: 'matsumoto', evidence: 'SOC-2024-0927' },
-  { at: '2024-10-01T10:00', do: 'replan', target: 'auth-separation/head-company', as: 'sato', date: '2025-06-30', reason: 'directory migration needs a quarter more' },
+  {
+    at: '2024-06-27T15:00',
+    do: 'complete',
+    target: 'governance-review/outsourcing-exit-plan',
+    as: 'shimizu',
+    evidence: 'CORP-2024-041',
+  },
+  {
+    at: '2024-06-28T10:00',
+    do: 'complete',
+    target: 'governance-review/nomination-committee',
+    as: 'shimizu',
+    evidence: 'BM-2024-06',
+  },
+  {
+    at: '2024-06-28T16:00',
+    do: 'complete',
+    target: 'partner-access/outsourcing-block-plan',
+    as: 'yamamoto',
+    evidence: 'NW-2024-0612',
+  },
+  {
+    at: '2024-09-20T11:00',
+    do: 'complete',
+    target: 'vendor-pcs/lent-pc-distribution',
+    as: 'mori',
+    evidence: 'ITAM-2024-0920',
+  },
+  {
+    at: '2024-09-27T17:00',
+    do: 'complete',
+    target: 'soc-domestic/domestic-tier1-live',
+    as: 'matsumoto',
+    evidence: 'SOC-2024-0927',
+  },
+  {
+    at: '2024-10-01T10:00',
+    do: 'replan',
+    target: 'auth-separation/head-company',
+    as: 'sato',
+    date: '2025-06-30',
+    reason: 'directory migration needs a quarter more',
+  },
   { at: '2024-10-03T14:00', do: 'approve-replan', target: 'auth-separation/head-company', as: 'suzuki' },
-  { at: '2024-10-31T12:00', do: 'complete', target: 'soc-domestic/partner-contract-end', as: 'matsumoto', evidence: 'LEG-2024-1031' },
-  { at: '2025-06-27T18:00', do: 'complete', target: 'auth-separation/head-company', as: 'sato', evidence: 'SEC-2025-0627' },
+  {
+    at: '2024-10-31T12:00',
+    do: 'complete',
+    target: 'soc-domestic/partner-contract-end',
+    as: 'matsumoto',
+    evidence: 'LEG-2024-1031',
+  },
+  {
+    at: '2025-06-27T18:00',
+    do: 'complete',
+    target: 'auth-separation/head-company',
+    as: 'sato',
+    evidence: 'SEC-2025-0627',
+  },
 ];
 
 interface Timing {
@@ -89,7 +138,14 @@ function sample(fn: () => unknown, budgetMs: number): { ms: number[]; warmedUp: 
 
 /** A timing from samples. */
 function timing(name: string, ops: number, s: { ms: number[]; warmedUp: boolean }): Timing {
-  const t = { name, medianMs: round(median(s.ms)), minMs: round(Math.min(...s.ms)), ops, reps: s.ms.length, warmedUp: s.warmedUp };
+  const t = {
+    name,
+    medianMs: round(median(s.ms)),
+    minMs: round(Math.min(...s.ms)),
+    ops,
+    reps: s.ms.length,
+    warmedUp: s.warmedUp,
+  };
   progress(`${name}: median ${t.medianMs} ms, min ${t.minMs} ms, ${t.reps} rep(s)`);
   return t;
 }
@@ -128,7 +184,15 @@ function statesAfter(plan: Plan, from: number, until: number): MeasureState[] {
   const states = statesFromPlan(plan, from);
   for (const s of states) {
     for (const n of notificationsBetween(s, from, until)) {
-      s.sent.push({ key: n.key, at: n.at, kind: n.kind, milestone: n.milestone, level: n.level, to: n.to, ...(n.to.length ? {} : { failed: 'no recipients' }) });
+      s.sent.push({
+        key: n.key,
+        at: n.at,
+        kind: n.kind,
+        milestone: n.milestone,
+        level: n.level,
+        to: n.to,
+        ...(n.to.length ? {} : { failed: 'no recipients' }),
+      });
     }
   }
   return states;
@@ -144,7 +208,10 @@ function memory(plan: Plan): Record<string, unknown> {
   _sink = statesFromPlan(plan, start); // warm caches (calendar, time zone) outside the measurement
   const shared = retainedPerItem(() => Array.from({ length: calls }, () => statesFromPlan(plan, start)).flat(), gc);
   const json = statesFromPlan(plan, start).map((s) => JSON.stringify(s));
-  const own = retainedPerItem(() => Array.from({ length: calls }, () => json.map((j) => JSON.parse(j) as MeasureState)).flat(), gc);
+  const own = retainedPerItem(
+    () => Array.from({ length: calls }, () => json.map((j) => JSON.parse(j) as MeasureState)).flat(),
+    gc,
+  );
 
   const planBytes = jsonBytes(plan);
   const size = (states: MeasureState[]) => {
@@ -152,7 +219,11 @@ function memory(plan: Plan): Record<string, unknown> {
     const largest = Math.max(...bytes);
     const total = bytes.reduce((a, b) => a + b, 0);
     return {
-      largest: { measure: states[bytes.indexOf(largest)]?.measure.id, bytes: largest, ratio: round(largest / planBytes) },
+      largest: {
+        measure: states[bytes.indexOf(largest)]?.measure.id,
+        bytes: largest,
+        ratio: round(largest / planBytes),
+      },
       total: { bytes: total, ratio: round(total / planBytes) },
       sentRecords: states.reduce((a, s) => a + s.sent.length, 0),
     };
@@ -163,8 +234,16 @@ function memory(plan: Plan): Record<string, unknown> {
       : 'process.memoryUsage().heapUsed delta without gc (not available): includes garbage, an upper bound',
     planJsonBytes: planBytes,
     statesBuilt: calls * plan.measures.length,
-    heapBytesPerState: { bytes: shared, ratio: round(shared / planBytes), note: 'states of one plan share its people, policies and titles' },
-    heapBytesPerDeserializedState: { bytes: own, ratio: round(own / planBytes), note: 'own copy of everything, as a workflow holds its input' },
+    heapBytesPerState: {
+      bytes: shared,
+      ratio: round(shared / planBytes),
+      note: 'states of one plan share its people, policies and titles',
+    },
+    heapBytesPerDeserializedState: {
+      bytes: own,
+      ratio: round(own / planBytes),
+      note: 'own copy of everything, as a workflow holds its input',
+    },
     stateJson: {
       atStart: size(statesFromPlan(plan, start)),
       after3Years: size(statesAfter(plan, start, instantOf(SIM_UNTIL, '00:00', zone))),
@@ -206,9 +285,24 @@ function main(): void {
   const dates = Array.from({ length: 1000 }, (_, i) => addDays(SIM_FROM, i));
 
   const cases: Array<{ name: string; ops: number; budgetMs: number; fn: () => unknown }> = [
-    { name: 'parsePlanText ly-2024.yaml', ops: 10, budgetMs: 1500, fn: () => Array.from({ length: 10 }, () => parsePlanText(text)) },
-    { name: `simulate ${SIM_FROM}..${SIM_UNTIL}, no actions`, ops: 1, budgetMs: 3000, fn: () => simulate(plan, simOpts) },
-    { name: `simulate ${SIM_FROM}..${SIM_UNTIL}, ${ACTIONS.length} actions`, ops: 1, budgetMs: 3000, fn: () => simulate(plan, { ...simOpts, actions: ACTIONS }) },
+    {
+      name: 'parsePlanText ly-2024.yaml',
+      ops: 10,
+      budgetMs: 1500,
+      fn: () => Array.from({ length: 10 }, () => parsePlanText(text)),
+    },
+    {
+      name: `simulate ${SIM_FROM}..${SIM_UNTIL}, no actions`,
+      ops: 1,
+      budgetMs: 3000,
+      fn: () => simulate(plan, simOpts),
+    },
+    {
+      name: `simulate ${SIM_FROM}..${SIM_UNTIL}, ${ACTIONS.length} actions`,
+      ops: 1,
+      budgetMs: 3000,
+      fn: () => simulate(plan, { ...simOpts, actions: ACTIONS }),
+    },
     {
       name: `nextNotificationAt, 8 measures started ${LATE_START} x ${wakeups.length} wake-ups`,
       ops: late.length * wakeups.length,
@@ -221,14 +315,27 @@ function main(): void {
       budgetMs: 1500,
       fn: () => late.map((s) => wakeups.map((t) => notificationsBetween(s, t, t + DAY))),
     },
-    { name: 'measureView of 8 measures x 50', ops: late.length * 50, budgetMs: 1000, fn: () => Array.from({ length: 50 }, () => late.map((s) => measureView(s, now))) },
-    { name: 'addBusinessDays(date, 1..10) over 1000 dates', ops: dates.length, budgetMs: 1000, fn: () => dates.map((d, i) => cal.addBusinessDays(d, 1 + (i % 10))) },
+    {
+      name: 'measureView of 8 measures x 50',
+      ops: late.length * 50,
+      budgetMs: 1000,
+      fn: () => Array.from({ length: 50 }, () => late.map((s) => measureView(s, now))),
+    },
+    {
+      name: 'addBusinessDays(date, 1..10) over 1000 dates',
+      ops: dates.length,
+      budgetMs: 1000,
+      fn: () => dates.map((d, i) => cal.addBusinessDays(d, 1 + (i % 10))),
+    },
   ];
   const timings = cases.map((c) => timing(c.name, c.ops, sample(c.fn, c.budgetMs)));
 
   // The baseline is timed before and after the cases, and pooled, so a drift in machine speed shows less.
   const jsonAfter = sample(roundTrip, 1000);
-  const json = timing(`baseline: JSON.parse(JSON.stringify(plan)) x ${JSON_OPS}`, JSON_OPS, { ms: [...jsonBefore.ms, ...jsonAfter.ms], warmedUp: true });
+  const json = timing(`baseline: JSON.parse(JSON.stringify(plan)) x ${JSON_OPS}`, JSON_OPS, {
+    ms: [...jsonBefore.ms, ...jsonAfter.ms],
+    warmedUp: true,
+  });
   const results = timings.map((t) => ({ ...t, ratio: round(t.medianMs / json.medianMs) }));
 
   const mem = memory(plan);

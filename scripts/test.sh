@@ -38,8 +38,8 @@ if ! "$bin/tsc" --noEmit -p .; then
   echo "test: TYPECHECK FAILED" >&2
   status=1
 fi
-echo "test: lint (eslint .)" >&2
-if ! "$bin/eslint" .; then
+echo "test: lint (prettier --check ., eslint .)" >&2
+if ! "$bin/prettier" --check --log-level warn . || ! "$bin/eslint" .; then
   echo "test: LINT FAILED" >&2
   status=1
 fi

@@ -12,7 +12,10 @@ const DEFAULT_ADDRESS = '127.0.0.1:7233';
 
 /** Thrown when the server does not answer; the CLI maps it to exit code 3. */
 export class TemporalUnreachable extends Error {
-  constructor(readonly address: string, cause: unknown) {
+  constructor(
+    readonly address: string,
+    cause: unknown,
+  ) {
     super(
       `Temporal is not reachable at ${address} (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}).\n` +
         `Start the local one with \`npx remediate dev\`, or set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TEMPORAL_API_KEY / TLS) for another server.\n` +
@@ -24,13 +27,17 @@ export class TemporalUnreachable extends Error {
 
 /** Connection settings from the environment (and the envconfig TOML profile, if any). */
 function connectionSettings(env: NodeJS.ProcessEnv = process.env) {
-  const config = loadClientConnectConfig({ overrideEnvVars: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)) });
+  const config = loadClientConnectConfig({
+    overrideEnvVars: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+  });
   const address = config.connectionOptions.address ?? DEFAULT_ADDRESS;
   return { options: { ...config.connectionOptions, address }, namespace: config.namespace ?? 'default', address };
 }
 
 /** A client for the configured server; throws TemporalUnreachable when it does not answer. */
-export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promise<{ client: Client; connection: Connection; namespace: string; address: string }> {
+export async function connectClient(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ client: Client; connection: Connection; namespace: string; address: string }> {
   const s = connectionSettings(env);
   let connection: Connection;
   try {
@@ -39,11 +46,18 @@ export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promi
   } catch (err) {
     throw new TemporalUnreachable(s.address, err);
   }
-  return { client: new Client({ connection, namespace: s.namespace }), connection, namespace: s.namespace, address: s.address };
+  return {
+    client: new Client({ connection, namespace: s.namespace }),
+    connection,
+    namespace: s.namespace,
+    address: s.address,
+  };
 }
 
 /** A worker connection for the configured server; throws TemporalUnreachable when it does not answer. */
-export async function connectWorker(env: NodeJS.ProcessEnv = process.env): Promise<{ connection: NativeConnection; namespace: string; address: string }> {
+export async function connectWorker(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ connection: NativeConnection; namespace: string; address: string }> {
   const s = connectionSettings(env);
   try {
     return { connection: await NativeConnection.connect(s.options), namespace: s.namespace, address: s.address };

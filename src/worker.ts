@@ -2,7 +2,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createNotificationActivities, fileLedger, transportFromEnv, type MailTransport, type SentLedger } from './activities/mail';
+import {
+  createNotificationActivities,
+  fileLedger,
+  transportFromEnv,
+  type MailTransport,
+  type SentLedger,
+} from './activities/mail';
 import { TASK_QUEUE } from './workflows/measure';
 
 /** Where local state lives (outbox, sent ledger, the dev server's database): `var/` of the checkout unless REMEDIATE_VAR_DIR says otherwise. */
@@ -11,14 +17,22 @@ export function varDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The default mail from the environment: SMTP_URL, else `.eml` files in `var/outbox/`. */
-export function mailFromEnv(env: NodeJS.ProcessEnv = process.env): { transport: MailTransport; ledger: SentLedger; from: string; describe: string } {
+export function mailFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  transport: MailTransport;
+  ledger: SentLedger;
+  from: string;
+  describe: string;
+} {
   const dir = varDir(env);
   const { transport, from, describe } = transportFromEnv(env, dir);
   return { transport, ledger: fileLedger(path.join(dir, 'sent-ledger')), from, describe };
 }
 
 /** The workflow entry module: the TypeScript source in a checkout (run through tsx), or compiled JavaScript. */
-export const workflowsPath = [path.join(__dirname, 'workflows', 'index.ts'), path.join(__dirname, 'workflows', 'index.js')].find((f) => existsSync(f)) ?? path.join(__dirname, 'workflows');
+export const workflowsPath =
+  [path.join(__dirname, 'workflows', 'index.ts'), path.join(__dirname, 'workflows', 'index.js')].find((f) =>
+    existsSync(f),
+  ) ?? path.join(__dirname, 'workflows');
 
 /** Builds the worker for the measure workflows on `taskQueue`. */
 export async function createWorker(opts: {

@@ -28,7 +28,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // cross run boundaries (the production default is thousands of events).
   // The `worker-e2e` namespace is for tests that run `remediate worker` as its own process, apart from
   // the in-process workers that serve `default`.
-  const server = await startDevServer({ cliPath, headless: true, namespace: WORKER_E2E_NAMESPACE, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 } });
+  const server = await startDevServer({
+    cliPath,
+    headless: true,
+    namespace: WORKER_E2E_NAMESPACE,
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 },
+  });
   project.provide('temporalAddress', server.address);
   project.provide('testServerPath', serverPath);
   project.provide('temporalCliPath', cliPath);

@@ -10,7 +10,14 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createNotificationActivities, fileLedger, outboxTransport, smtpTransport, transportFromEnv, type MailTransport } from '../src/activities/mail';
+import {
+  createNotificationActivities,
+  fileLedger,
+  outboxTransport,
+  smtpTransport,
+  transportFromEnv,
+  type MailTransport,
+} from '../src/activities/mail';
 import { escapeHtml, renderNotification } from '../src/activities/messages';
 import type { NotificationPayload, Recipient } from '../src/domain/model';
 import { startLoopbackSmtp, type LoopbackSmtp } from './support/mail';
@@ -23,15 +30,17 @@ const people = {
 } satisfies Record<string, Recipient>;
 
 /** A payload for auth-separation/head-company (due Mon 2025-03-31), notified on `date`. */
-function payload(opts: {
-  kind?: 'reminder' | 'escalation';
-  level?: number;
-  date?: string;
-  recipients?: Recipient[];
-  measureTitle?: string;
-  originalDue?: string;
-  next?: NotificationPayload['next'];
-} = {}): NotificationPayload {
+function payload(
+  opts: {
+    kind?: 'reminder' | 'escalation';
+    level?: number;
+    date?: string;
+    recipients?: Recipient[];
+    measureTitle?: string;
+    originalDue?: string;
+    next?: NotificationPayload['next'];
+  } = {},
+): NotificationPayload {
   const kind = opts.kind ?? 'reminder';
   const level = opts.level ?? (kind === 'reminder' ? 0 : 1);
   const date = opts.date ?? '2025-03-24';
@@ -50,9 +59,21 @@ function payload(opts: {
     },
     atIso: `${date}T09:00:00+09:00`,
     notifyDate: date,
-    program: { id: 'ly-2024', title: { ja: '総務省行政指導への対応', en: 'Response to the MIC guidance' }, timezone: 'Asia/Tokyo' },
-    measure: { id: 'auth-separation', title: { ja: '認証基盤の分離', en: opts.measureTitle ?? 'Separate the authentication infrastructure' } },
-    milestone: { id: 'head-company', title: { ja: '本体', en: 'Head company' }, due: '2025-03-31', originalDue: opts.originalDue ?? '2025-03-31' },
+    program: {
+      id: 'ly-2024',
+      title: { ja: '総務省行政指導への対応', en: 'Response to the MIC guidance' },
+      timezone: 'Asia/Tokyo',
+    },
+    measure: {
+      id: 'auth-separation',
+      title: { ja: '認証基盤の分離', en: opts.measureTitle ?? 'Separate the authentication infrastructure' },
+    },
+    milestone: {
+      id: 'head-company',
+      title: { ja: '本体', en: 'Head company' },
+      due: '2025-03-31',
+      originalDue: opts.originalDue ?? '2025-03-31',
+    },
     owner: { id: 'sato', name: people.sato.name },
     recipients,
     ...(opts.next === undefined ? {} : { next: opts.next }),
@@ -60,8 +81,10 @@ function payload(opts: {
 }
 
 const tempDir = (label: string) => fs.mkdtempSync(path.join(os.tmpdir(), `rt-mail-${label}-`));
-const messageIdOf = (key: string) => `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@remediation-tracker>`;
-const addresses = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => v.address));
+const messageIdOf = (key: string) =>
+  `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@remediation-tracker>`;
+const addresses = (m: ParsedMail) =>
+  (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => v.address));
 const completeCommand = 'remediate milestone complete auth-separation/head-company --evidence "<ticket or URL>" --as';
 
 describe('notification mail over real SMTP', () => {
@@ -81,7 +104,8 @@ describe('notification mail over real SMTP', () => {
     received.length = 0;
   });
 
-  const activities = () => createNotificationActivities({ transport, ledger: fileLedger(tempDir('ledger')), from: FROM });
+  const activities = () =>
+    createNotificationActivities({ transport, ledger: fileLedger(tempDir('ledger')), from: FROM });
 
   it('sends a Japanese reminder with the expected headers, both parts, the due date and the commands', async () => {
     const p = payload({ next: { date: '2025-03-28', kind: 'reminder', level: 0, to: [people.sato.name] } });
@@ -91,7 +115,9 @@ describe('notification mail over real SMTP', () => {
     expect(received).toHaveLength(1);
     const m = received[0]!;
     expect(m.from?.value).toEqual([{ name: 'remediation-tracker', address: 'tracker@example.jp' }]);
-    expect(m.to && !Array.isArray(m.to) ? m.to.value : undefined).toEqual([{ name: '佐藤 花子', address: 'sato@example.jp' }]);
+    expect(m.to && !Array.isArray(m.to) ? m.to.value : undefined).toEqual([
+      { name: '佐藤 花子', address: 'sato@example.jp' },
+    ]);
     expect(m.subject).toBe('【リマインド】認証基盤の分離「本体」の期限は 2025-03-31（月）です（あと 7 日）');
     expect(m.messageId).toBe(messageIdOf(`${p.program.id}/${p.notification.key}#ja`));
     expect(m.headers.get('x-remediation-key')).toBe(p.notification.key);
@@ -114,11 +140,19 @@ describe('notification mail over real SMTP', () => {
       date: '2025-04-07',
       recipients: [people.sato, people.smith, people.tanaka],
       originalDue: '2025-02-28',
-      next: { date: '2025-04-14', kind: 'escalation', level: 2, to: [people.sato.name, people.smith.name, people.tanaka.name] },
+      next: {
+        date: '2025-04-14',
+        kind: 'escalation',
+        level: 2,
+        to: [people.sato.name, people.smith.name, people.tanaka.name],
+      },
     });
     const result = await activities().sendNotification(p);
 
-    expect(result.sent).toEqual([`${p.program.id}/${p.notification.key}#ja`, `${p.program.id}/${p.notification.key}#en`]);
+    expect(result.sent).toEqual([
+      `${p.program.id}/${p.notification.key}#ja`,
+      `${p.program.id}/${p.notification.key}#en`,
+    ]);
     expect(received).toHaveLength(2);
     const ja = received.find((m) => m.headers.get('content-language') === 'ja')!;
     const en = received.find((m) => m.headers.get('content-language') === 'en')!;
@@ -130,13 +164,17 @@ describe('notification mail over real SMTP', () => {
       expect(m.headers.get('x-remediation-kind')).toBe('escalation');
     }
 
-    expect(ja.subject).toBe('【エスカレーション L2】認証基盤の分離「本体」が期限超過です（期限 2025-03-31（月）、7 日超過）');
+    expect(ja.subject).toBe(
+      '【エスカレーション L2】認証基盤の分離「本体」が期限超過です（期限 2025-03-31（月）、7 日超過）',
+    );
     expect(ja.text).toContain('当初期限（当局に約束した期限）: 2025-02-28（金）');
     expect(ja.text).toContain('送信先: 佐藤 花子 様、Jane Smith 様、田中 次郎 様');
     expect(ja.text).toContain(`${completeCommand} sato --program ly-2024`);
     expect(ja.html).toContain('2025-03-31（月）');
 
-    expect(en.subject).toBe('[Escalation level 2] Separate the authentication infrastructure – "Head company" has been overdue since Mon 2025-03-31 (7 days)');
+    expect(en.subject).toBe(
+      '[Escalation level 2] Separate the authentication infrastructure – "Head company" has been overdue since Mon 2025-03-31 (7 days)',
+    );
     expect(en.text).toContain('Original due date (committed to the regulator): Fri 2025-02-28');
     expect(en.text).toContain('On Mon 2025-04-14, escalation level 2 goes to 佐藤 花子, Jane Smith and 田中 次郎.');
     expect(en.text).toContain(`${completeCommand} smith --program ly-2024`);
@@ -185,7 +223,11 @@ describe('notification mail over real SMTP', () => {
 describe('notification mail without a server', () => {
   it('writes a parseable .eml file to the outbox, and no temp file', async () => {
     const dir = tempDir('outbox');
-    const act = createNotificationActivities({ transport: outboxTransport(dir), ledger: fileLedger(tempDir('ledger')), from: FROM });
+    const act = createNotificationActivities({
+      transport: outboxTransport(dir),
+      ledger: fileLedger(tempDir('ledger')),
+      from: FROM,
+    });
     const p = payload({ recipients: [people.smith] });
     await act.sendNotification(p);
 
@@ -195,7 +237,9 @@ describe('notification mail without a server', () => {
     const raw = fs.readFileSync(path.join(dir, files[0]!));
     expect(raw.includes('\r\n')).toBe(true);
     const m = await simpleParser(raw);
-    expect(m.subject).toBe('[Reminder] Separate the authentication infrastructure – "Head company" is due Mon 2025-03-31 (in 7 days)');
+    expect(m.subject).toBe(
+      '[Reminder] Separate the authentication infrastructure – "Head company" is due Mon 2025-03-31 (in 7 days)',
+    );
     expect(m.messageId).toBe(messageIdOf(`${p.program.id}/${p.notification.key}#en`));
     expect(m.headers.get('x-remediation-key')).toBe(p.notification.key);
     expect(m.text).toContain(`${completeCommand} smith --program ly-2024`);
@@ -204,7 +248,11 @@ describe('notification mail without a server', () => {
 
   it('refuses a notification with no recipients or a bad address as non-retryable', async () => {
     const sends: unknown[] = [];
-    const act = createNotificationActivities({ transport: { send: async (m) => void sends.push(m) }, ledger: fileLedger(tempDir('ledger')), from: FROM });
+    const act = createNotificationActivities({
+      transport: { send: async (m) => void sends.push(m) },
+      ledger: fileLedger(tempDir('ledger')),
+      from: FROM,
+    });
     for (const recipients of [[], [{ ...people.smith, email: 'smith@example.com, evil@example.com' }]]) {
       const err = await act.sendNotification(payload({ recipients })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ApplicationFailure);
@@ -237,7 +285,10 @@ describe('notification mail without a server', () => {
     const outbox = transportFromEnv({}, dir);
     expect(outbox.from).toBe('remediation-tracker <noreply@remediation-tracker.invalid>');
     expect(outbox.describe).toContain(path.join(dir, 'outbox'));
-    const smtp = transportFromEnv({ SMTP_URL: 'smtp://u:secret@mail.example.jp:587', MAIL_FROM: 'PMO <pmo@example.jp>' }, dir);
+    const smtp = transportFromEnv(
+      { SMTP_URL: 'smtp://u:secret@mail.example.jp:587', MAIL_FROM: 'PMO <pmo@example.jp>' },
+      dir,
+    );
     expect(smtp.from).toBe('PMO <pmo@example.jp>');
     expect(smtp.describe).toContain('mail.example.jp:587');
     expect(smtp.describe).not.toContain('secret');
@@ -248,8 +299,12 @@ describe('notification mail without a server', () => {
 
   it('renders the due date with its weekday and the days left in both languages', () => {
     const p = payload({ date: '2025-03-31' });
-    expect(renderNotification(p, 'ja').subject).toBe('【リマインド】認証基盤の分離「本体」の期限は本日 2025-03-31（月）です');
-    expect(renderNotification(p, 'en').subject).toBe('[Reminder] Separate the authentication infrastructure – "Head company" is due today, Mon 2025-03-31');
+    expect(renderNotification(p, 'ja').subject).toBe(
+      '【リマインド】認証基盤の分離「本体」の期限は本日 2025-03-31（月）です',
+    );
+    expect(renderNotification(p, 'en').subject).toBe(
+      '[Reminder] Separate the authentication infrastructure – "Head company" is due today, Mon 2025-03-31',
+    );
     expect(renderNotification(payload({ date: '2025-03-30' }), 'en').subject).toContain('(in 1 day)');
     expect(renderNotification(p, 'en').text).toContain('No further notification is scheduled for this milestone.');
   });

@@ -91,7 +91,8 @@ export function outboxTransport(dir: string): MailTransport {
     async send(msg) {
       const info = await mailer.sendMail(msg);
       if (!Buffer.isBuffer(info.message)) throw new Error('outbox: nodemailer did not return the message as a buffer');
-      const label = [msg.headers['X-Remediation-Key'], msg.headers['Content-Language']].filter(Boolean).join('-') || msg.messageId;
+      const label =
+        [msg.headers['X-Remediation-Key'], msg.headers['Content-Language']].filter(Boolean).join('-') || msg.messageId;
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const name = `${stamp}-${safeName(label)}.eml`;
       const tmp = path.join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
@@ -128,18 +129,27 @@ function redactUrl(u: URL): string {
  * outbox `<varDir>/outbox`; the sender from `MAIL_FROM`. Throws one clear line naming the variable
  * when either is malformed, so a misconfigured worker fails at start, not at the first reminder.
  */
-export function transportFromEnv(env: NodeJS.ProcessEnv, varDir: string): { transport: MailTransport; from: string; describe: string } {
+export function transportFromEnv(
+  env: NodeJS.ProcessEnv,
+  varDir: string,
+): { transport: MailTransport; from: string; describe: string } {
   const from = (env.MAIL_FROM ?? '').trim() || DEFAULT_MAIL_FROM;
   const m = /^(?:[^<>\r\n]*<([^<>\r\n]+)>|([^<>\s]+))$/.exec(from);
   const address = m?.[1] ?? m?.[2];
   if (address === undefined || !isEmailAddress(address)) {
-    throw new Error(`MAIL_FROM is not a valid sender (expected "Name <user@example.jp>" or "user@example.jp"): ${from}`);
+    throw new Error(
+      `MAIL_FROM is not a valid sender (expected "Name <user@example.jp>" or "user@example.jp"): ${from}`,
+    );
   }
 
   const raw = (env.SMTP_URL ?? '').trim();
   if (!raw) {
     const dir = path.join(varDir, 'outbox');
-    return { transport: outboxTransport(dir), from, describe: `outbox ${dir} (.eml files; set SMTP_URL to send real mail), from ${from}` };
+    return {
+      transport: outboxTransport(dir),
+      from,
+      describe: `outbox ${dir} (.eml files; set SMTP_URL to send real mail), from ${from}`,
+    };
   }
   let url: URL;
   try {
@@ -187,7 +197,9 @@ export function createNotificationActivities(deps: { transport: MailTransport; l
       if (p.recipients.length === 0) throw badNotification(`notification ${n.key} has no recipients`);
       const bad = p.recipients.filter((r) => !isEmailAddress(r.email) || (r.lang !== 'ja' && r.lang !== 'en'));
       if (bad.length) {
-        throw badNotification(`notification ${n.key}: invalid email address or language for ${bad.map((r) => `${r.id} <${r.email}> (${String(r.lang)})`).join(', ')}`);
+        throw badNotification(
+          `notification ${n.key}: invalid email address or language for ${bad.map((r) => `${r.id} <${r.email}> (${String(r.lang)})`).join(', ')}`,
+        );
       }
 
       const sent: string[] = [];

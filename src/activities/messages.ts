@@ -114,17 +114,25 @@ function japanese(c: Ctx): { subject: string; doc: Doc } {
   const level = `エスカレーション L${n.level}${n.repeat ? '・再通知' : ''}${n.catchUp ? '・追送' : ''}`;
   const tag = n.kind === 'reminder' ? '【リマインド】' : `【${level}】`;
   const clause =
-    days > 0 ? `の期限は ${date(ms.due)}です（あと ${days} 日）`
-    : days === 0 ? `の期限は本日 ${date(ms.due)}です`
-    : `が期限超過です（期限 ${date(ms.due)}、${-days} 日超過）`;
+    days > 0
+      ? `の期限は ${date(ms.due)}です（あと ${days} 日）`
+      : days === 0
+        ? `の期限は本日 ${date(ms.due)}です`
+        : `が期限超過です（期限 ${date(ms.due)}、${-days} 日超過）`;
   const headline = `${c.measure}「${c.milestone}」${clause}`;
   const where = `プログラム「${c.program}」の施策「${c.measure}」について、マイルストーン「${c.milestone}」`;
 
   const intro: Block[] = [{ kind: 'p', text: c.group.length ? sama(c.group.map((r) => r.name)) : 'ご担当者様' }];
   if (days > 0) {
-    intro.push({ kind: 'p', text: `${where}の期限 ${date(ms.due)}まで、あと ${days} 日となりましたのでお知らせいたします。完了しましたら、下記の手順で完了の登録をお願いいたします。` });
+    intro.push({
+      kind: 'p',
+      text: `${where}の期限 ${date(ms.due)}まで、あと ${days} 日となりましたのでお知らせいたします。完了しましたら、下記の手順で完了の登録をお願いいたします。`,
+    });
   } else if (days === 0) {
-    intro.push({ kind: 'p', text: `${where}は、本日 ${date(ms.due)}が期限です。完了している場合は、本日中に完了の登録をお願いいたします。` });
+    intro.push({
+      kind: 'p',
+      text: `${where}は、本日 ${date(ms.due)}が期限です。完了している場合は、本日中に完了の登録をお願いいたします。`,
+    });
   } else {
     intro.push({
       kind: 'p',
@@ -132,8 +140,16 @@ function japanese(c: Ctx): { subject: string; doc: Doc } {
       text: `${where}は、期限の ${date(ms.due)}を過ぎても完了が登録されておらず、${-days} 日超過しています。エスカレーション（レベル ${n.level}）として関係者の皆様にお知らせいたします。至急、完了の登録、または完了見込み日の登録・再計画の申請をお願いいたします。`,
     });
   }
-  if (n.repeat) intro.push({ kind: 'p', text: '本メールは最終レベルのエスカレーションの再通知です。完了が登録されるまで、定期的にお送りします。' });
-  if (n.catchUp) intro.push({ kind: 'p', text: '本メールは、追跡の開始時点で既に送信予定日を過ぎていたエスカレーションを、開始後に 1 回だけお送りするものです。' });
+  if (n.repeat)
+    intro.push({
+      kind: 'p',
+      text: '本メールは最終レベルのエスカレーションの再通知です。完了が登録されるまで、定期的にお送りします。',
+    });
+  if (n.catchUp)
+    intro.push({
+      kind: 'p',
+      text: '本メールは、追跡の開始時点で既に送信予定日を過ぎていたエスカレーションを、開始後に 1 回だけお送りするものです。',
+    });
 
   const facts: Array<[string, string]> = [
     ['プログラム', `${c.program}（${p.program.id}）`],
@@ -168,11 +184,20 @@ function japanese(c: Ctx): { subject: string; doc: Doc } {
         { kind: 'p', text: nextText },
         { kind: 'p', text: '完了が登録されると、このマイルストーンのリマインドとエスカレーションは停止します。' },
         { kind: 'h', text: '対応方法' },
-        { kind: 'cmd', label: '完了した場合は、証跡（チケット番号または URL）を添えて完了を登録してください。', command: c.commands.complete },
-        { kind: 'cmd', label: '期限に間に合わない見込みの場合は、完了見込み日を登録してください（期限そのものは変わりません）。', command: c.commands.forecast },
         {
           kind: 'cmd',
-          label: '期限の変更が必要な場合は、理由を添えて再計画を申請してください。プログラム管理者以外からの申請は、プログラム管理者の承認をもって有効になります。当初期限は変更履歴とともに記録に残ります。',
+          label: '完了した場合は、証跡（チケット番号または URL）を添えて完了を登録してください。',
+          command: c.commands.complete,
+        },
+        {
+          kind: 'cmd',
+          label: '期限に間に合わない見込みの場合は、完了見込み日を登録してください（期限そのものは変わりません）。',
+          command: c.commands.forecast,
+        },
+        {
+          kind: 'cmd',
+          label:
+            '期限の変更が必要な場合は、理由を添えて再計画を申請してください。プログラム管理者以外からの申請は、プログラム管理者の承認をもって有効になります。当初期限は変更履歴とともに記録に残ります。',
           command: c.commands.replan,
         },
         {
@@ -193,17 +218,27 @@ function english(c: Ctx): { subject: string; doc: Doc } {
   const level = `Escalation level ${n.level}${n.repeat ? ', repeat' : ''}${n.catchUp ? ', catch-up' : ''}`;
   const tag = n.kind === 'reminder' ? '[Reminder]' : `[${level}]`;
   const clause =
-    days > 0 ? `is due ${date(ms.due)} (in ${plural(days, 'day', 'days')})`
-    : days === 0 ? `is due today, ${date(ms.due)}`
-    : `has been overdue since ${date(ms.due)} (${plural(-days, 'day', 'days')})`;
+    days > 0
+      ? `is due ${date(ms.due)} (in ${plural(days, 'day', 'days')})`
+      : days === 0
+        ? `is due today, ${date(ms.due)}`
+        : `has been overdue since ${date(ms.due)} (${plural(-days, 'day', 'days')})`;
   const headline = `${c.measure} – "${c.milestone}" ${clause}`;
   const what = `the milestone "${c.milestone}" of the measure "${c.measure}" in the program "${c.program}"`;
 
-  const intro: Block[] = [{ kind: 'p', text: c.group.length ? `Dear ${andList(c.group.map((r) => r.name))},` : 'Hello,' }];
+  const intro: Block[] = [
+    { kind: 'p', text: c.group.length ? `Dear ${andList(c.group.map((r) => r.name))},` : 'Hello,' },
+  ];
   if (days > 0) {
-    intro.push({ kind: 'p', text: `This is a reminder that ${what} is due on ${date(ms.due)}, in ${plural(days, 'day', 'days')}. Once it is done, please record the completion as shown below.` });
+    intro.push({
+      kind: 'p',
+      text: `This is a reminder that ${what} is due on ${date(ms.due)}, in ${plural(days, 'day', 'days')}. Once it is done, please record the completion as shown below.`,
+    });
   } else if (days === 0) {
-    intro.push({ kind: 'p', text: `This is a reminder that ${what} is due today, ${date(ms.due)}. If it is done, please record the completion today as shown below.` });
+    intro.push({
+      kind: 'p',
+      text: `This is a reminder that ${what} is due today, ${date(ms.due)}. If it is done, please record the completion today as shown below.`,
+    });
   } else {
     intro.push({
       kind: 'p',
@@ -211,15 +246,25 @@ function english(c: Ctx): { subject: string; doc: Doc } {
       text: `${what.charAt(0).toUpperCase()}${what.slice(1)} was due on ${date(ms.due)} and has not been recorded as completed: it is now ${plural(-days, 'day', 'days')} overdue. This is escalation level ${n.level}, sent to everyone concerned. Please record the completion, or a forecast or re-plan, as soon as possible.`,
     });
   }
-  if (n.repeat) intro.push({ kind: 'p', text: 'This repeats the last escalation level. It is sent again at regular intervals until the milestone is recorded as completed.' });
-  if (n.catchUp) intro.push({ kind: 'p', text: 'Tracking started after this escalation was due, so it is sent once now, at the first notification time after the start.' });
+  if (n.repeat)
+    intro.push({
+      kind: 'p',
+      text: 'This repeats the last escalation level. It is sent again at regular intervals until the milestone is recorded as completed.',
+    });
+  if (n.catchUp)
+    intro.push({
+      kind: 'p',
+      text: 'Tracking started after this escalation was due, so it is sent once now, at the first notification time after the start.',
+    });
 
   const facts: Array<[string, string]> = [
     ['Program', `${c.program} (${p.program.id})`],
     ['Measure', `${c.measure} (${p.measure.id})`],
     ['Milestone', `${c.milestone} (${ms.id})`],
     ['Due date', date(ms.due)],
-    days >= 0 ? ['Time left', days === 0 ? 'due today' : plural(days, 'day', 'days')] : ['Overdue by', plural(-days, 'day', 'days')],
+    days >= 0
+      ? ['Time left', days === 0 ? 'due today' : plural(days, 'day', 'days')]
+      : ['Overdue by', plural(-days, 'day', 'days')],
   ];
   if (ms.originalDue !== ms.due) facts.push(['Original due date (committed to the regulator)', date(ms.originalDue)]);
   if (ms.forecast) facts.push(["Forecast (the owner's estimate)", date(ms.forecast)]);
@@ -247,11 +292,20 @@ function english(c: Ctx): { subject: string; doc: Doc } {
         { kind: 'p', text: nextText },
         { kind: 'p', text: 'Reminders and escalations for this milestone stop as soon as its completion is recorded.' },
         { kind: 'h', text: 'How to act' },
-        { kind: 'cmd', label: 'If it is done, record the completion with evidence (a ticket number or URL):', command: c.commands.complete },
-        { kind: 'cmd', label: 'If it will be late, record a forecast date (the due date itself does not change):', command: c.commands.forecast },
         {
           kind: 'cmd',
-          label: 'If the due date must change, request a re-plan with a reason. A re-plan requested by anyone other than a program manager takes effect only once a program manager approves it; the original due date stays on record:',
+          label: 'If it is done, record the completion with evidence (a ticket number or URL):',
+          command: c.commands.complete,
+        },
+        {
+          kind: 'cmd',
+          label: 'If it will be late, record a forecast date (the due date itself does not change):',
+          command: c.commands.forecast,
+        },
+        {
+          kind: 'cmd',
+          label:
+            'If the due date must change, request a re-plan with a reason. A re-plan requested by anyone other than a program manager takes effect only once a program manager approves it; the original due date stays on record:',
           command: c.commands.replan,
         },
         {
@@ -276,7 +330,8 @@ function toText(doc: Doc, lang: Lang): string {
   return `${out.join('\n')}\n`;
 }
 
-const FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI','Hiragino Sans','Hiragino Kaku Gothic ProN',Meiryo,Arial,sans-serif";
+const FONT =
+  "-apple-system,BlinkMacSystemFont,'Segoe UI','Hiragino Sans','Hiragino Kaku Gothic ProN',Meiryo,Arial,sans-serif";
 const MONO = "Consolas,Menlo,'Courier New',monospace";
 
 function toHtml(doc: Doc, lang: Lang, subject: string, urgent: boolean): string {
@@ -289,12 +344,16 @@ function toHtml(doc: Doc, lang: Lang, subject: string, urgent: boolean): string 
         ? `<p style="margin:0 0 16px;padding:12px 16px;border-left:4px solid ${accent};background:#fdf3f2;font-weight:bold;">${e(b.text)}</p>`
         : `<p style="margin:0 0 16px;">${e(b.text)}</p>`;
     }
-    if (b.kind === 'h') return `<h2 style="margin:28px 0 12px;font-size:17px;line-height:1.4;color:#1f2328;">${e(b.text)}</h2>`;
+    if (b.kind === 'h')
+      return `<h2 style="margin:28px 0 12px;font-size:17px;line-height:1.4;color:#1f2328;">${e(b.text)}</h2>`;
     if (b.kind === 'cmd') {
       return `<p style="margin:0 0 6px;">${e(b.label)}</p>\n<pre style="margin:0 0 18px;padding:10px 12px;background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;white-space:pre-wrap;word-break:break-all;font-family:${MONO};font-size:13px;line-height:1.5;color:#1f2328;"><code>${e(b.command)}</code></pre>`;
     }
     const rows = b.rows
-      .map(([k, v]) => `<tr><th scope="row" style="text-align:left;vertical-align:top;padding:6px 16px 6px 0;font-weight:normal;color:#57606a;border-bottom:1px solid #eaeef2;">${e(k)}</th><td style="vertical-align:top;padding:6px 0;border-bottom:1px solid #eaeef2;">${e(v)}</td></tr>`)
+      .map(
+        ([k, v]) =>
+          `<tr><th scope="row" style="text-align:left;vertical-align:top;padding:6px 16px 6px 0;font-weight:normal;color:#57606a;border-bottom:1px solid #eaeef2;">${e(k)}</th><td style="vertical-align:top;padding:6px 0;border-bottom:1px solid #eaeef2;">${e(v)}</td></tr>`,
+      )
       .join('\n');
     return `<table style="border-collapse:collapse;width:100%;margin:8px 0 8px;font-size:15px;">\n${rows}\n</table>`;
   });

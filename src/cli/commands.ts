@@ -12,8 +12,18 @@ import { parseActions, simulate, startOfDay, type SimEvent } from '../domain/sim
 import { measureView } from '../domain/view';
 import { PROGRAM } from '../workflows/search-attributes';
 import {
-  amendUpdate, approveReplanUpdate, cancelUpdate, completeUpdate, forecastUpdate, measureWorkflow, reassignUpdate,
-  rejectReplanUpdate, replanUpdate, REFUSED, stateQuery, TASK_QUEUE,
+  amendUpdate,
+  approveReplanUpdate,
+  cancelUpdate,
+  completeUpdate,
+  forecastUpdate,
+  measureWorkflow,
+  reassignUpdate,
+  rejectReplanUpdate,
+  replanUpdate,
+  REFUSED,
+  stateQuery,
+  TASK_QUEUE,
 } from '../workflows/measure';
 
 /** Exit codes of design section 5. */
@@ -21,7 +31,10 @@ export const EXIT = { ok: 0, failure: 1, refused: 2, unreachable: 3 } as const;
 
 /** A failure the CLI reports as lines on stderr with an exit code. */
 export class CliError extends Error {
-  constructor(readonly lines: string[], readonly code: number = EXIT.refused) {
+  constructor(
+    readonly lines: string[],
+    readonly code: number = EXIT.refused,
+  ) {
     super(lines.join('\n'));
   }
 }
@@ -34,7 +47,13 @@ export function readPlan(file: string): Plan {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw refuse([problem(file, `cannot read the plan file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 'plan ファイルを読めません')]);
+    throw refuse([
+      problem(
+        file,
+        `cannot read the plan file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+        'plan ファイルを読めません',
+      ),
+    ]);
   }
   const r = parsePlanText(text, file);
   if (!r.ok) throw refuse(r.problems);
@@ -44,7 +63,14 @@ export function readPlan(file: string): Plan {
 /** The acting person: `--as`, else REMEDIATE_AS. */
 export function actorOf(as: string | undefined): string {
   const actor = as ?? process.env.REMEDIATE_AS;
-  if (!actor) throw refuse([problem('--as', 'who is acting? give --as <person id> or set REMEDIATE_AS', '実行者を --as <人物 ID> または REMEDIATE_AS で指定してください')]);
+  if (!actor)
+    throw refuse([
+      problem(
+        '--as',
+        'who is acting? give --as <person id> or set REMEDIATE_AS',
+        '実行者を --as <人物 ID> または REMEDIATE_AS で指定してください',
+      ),
+    ]);
   return actor;
 }
 
@@ -53,7 +79,13 @@ export function parseTarget(target: string, allowMeasure = false): { measure: st
   const parts = target.split('/');
   if (parts.length === 2 && parts[0] && parts[1]) return { measure: parts[0], milestone: parts[1] };
   if (allowMeasure && parts.length === 1 && parts[0]) return { measure: parts[0] };
-  throw refuse([problem('target', `expected ${allowMeasure ? '<measure> or ' : ''}<measure>/<milestone>, got: ${target}`, `${allowMeasure ? '<施策> または ' : ''}<施策>/<マイルストーン> の形で指定してください: ${target}`)]);
+  throw refuse([
+    problem(
+      'target',
+      `expected ${allowMeasure ? '<measure> or ' : ''}<measure>/<milestone>, got: ${target}`,
+      `${allowMeasure ? '<施策> または ' : ''}<施策>/<マイルストーン> の形で指定してください: ${target}`,
+    ),
+  ]);
 }
 
 async function listMeasureIds(client: Client, query: string): Promise<Array<{ workflowId: string; program?: string }>> {
@@ -71,13 +103,29 @@ export async function resolveProgram(client: Client, program: string | undefined
   const running = await listMeasureIds(client, `WorkflowType = 'measureWorkflow' AND ExecutionStatus = 'Running'`);
   const programs = [...new Set(running.map((r) => r.program).filter((p): p is string => !!p))].sort();
   if (programs.length === 1 && programs[0]) return programs[0];
-  if (programs.length === 0) throw refuse([problem('--program', 'no program is running: apply a plan first (`remediate plan apply <file>`)', '実行中のプログラムがありません。先に plan apply してください')]);
-  throw refuse([problem('--program', `several programs are running (${programs.join(', ')}): give --program <id>`, `複数のプログラムが実行中です（${programs.join(', ')}）。--program を指定してください`)]);
+  if (programs.length === 0)
+    throw refuse([
+      problem(
+        '--program',
+        'no program is running: apply a plan first (`remediate plan apply <file>`)',
+        '実行中のプログラムがありません。先に plan apply してください',
+      ),
+    ]);
+  throw refuse([
+    problem(
+      '--program',
+      `several programs are running (${programs.join(', ')}): give --program <id>`,
+      `複数のプログラムが実行中です（${programs.join(', ')}）。--program を指定してください`,
+    ),
+  ]);
 }
 
 /** Current state of every running measure of a program, in measure id order. */
 export async function programStates(client: Client, program: string): Promise<MeasureState[]> {
-  const ids = await listMeasureIds(client, `WorkflowType = 'measureWorkflow' AND ExecutionStatus = 'Running' AND ${PROGRAM.name} = '${program.replace(/'/g, '')}'`);
+  const ids = await listMeasureIds(
+    client,
+    `WorkflowType = 'measureWorkflow' AND ExecutionStatus = 'Running' AND ${PROGRAM.name} = '${program.replace(/'/g, '')}'`,
+  );
   const states = await Promise.all(ids.map((r) => client.workflow.getHandle(r.workflowId).query(stateQuery)));
   return states.sort((a, b) => (a.measure.id < b.measure.id ? -1 : 1));
 }
@@ -94,9 +142,19 @@ async function runningState(handle: WorkflowHandle): Promise<MeasureState | unde
 }
 
 /** `plan apply`: starts new measures, amends changed ones, refuses silent changes of commitments. */
-export async function applyPlan(client: Client, plan: Plan, actor: string): Promise<{ started: string[]; amended: string[]; unchanged: string[] }> {
+export async function applyPlan(
+  client: Client,
+  plan: Plan,
+  actor: string,
+): Promise<{ started: string[]; amended: string[]; unchanged: string[] }> {
   if (!plan.program.managers.includes(actor)) {
-    throw refuse([problem('--as', `${actor} may not apply the plan: only a program manager (${plan.program.managers.join(', ')}) may`, `${actor} は plan を適用できません（プログラムマネージャーのみ）`)]);
+    throw refuse([
+      problem(
+        '--as',
+        `${actor} may not apply the plan: only a program manager (${plan.program.managers.join(', ')}) may`,
+        `${actor} は plan を適用できません（プログラムマネージャーのみ）`,
+      ),
+    ]);
   }
   const inits = measureInits(plan);
   const running = new Map<string, MeasureState>();
@@ -120,11 +178,21 @@ export async function applyPlan(client: Client, plan: Plan, actor: string): Prom
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
   }
-  return { started: diff.start.map((i) => i.measure.id), amended: diff.amend.map((a) => a.measure), unchanged: diff.unchanged };
+  return {
+    started: diff.start.map((i) => i.measure.id),
+    amended: diff.amend.map((a) => a.measure),
+    unchanged: diff.unchanged,
+  };
 }
 
 /** Runs an Update on a measure; a refusal becomes exit 2 with the validator's lines. */
-export async function update<A>(client: Client, program: string, measure: string, def: UpdateDefinition<MeasureState, [A]>, arg: A): Promise<MeasureState> {
+export async function update<A>(
+  client: Client,
+  program: string,
+  measure: string,
+  def: UpdateDefinition<MeasureState, [A]>,
+  arg: A,
+): Promise<MeasureState> {
   const handle = client.workflow.getHandle(measureWorkflowId(program, measure));
   try {
     return await handle.executeUpdate(def, { args: [arg] });
@@ -133,7 +201,13 @@ export async function update<A>(client: Client, program: string, measure: string
       throw new CliError((e.cause.message || 'refused').split('\n'), EXIT.refused);
     }
     if (e instanceof WorkflowNotFoundError) {
-      throw refuse([problem('measure', `unknown measure: ${measure} (program ${program})`, `施策がありません: ${measure}（プログラム ${program}）`)]);
+      throw refuse([
+        problem(
+          'measure',
+          `unknown measure: ${measure} (program ${program})`,
+          `施策がありません: ${measure}（プログラム ${program}）`,
+        ),
+      ]);
     }
     throw e;
   }
@@ -153,7 +227,14 @@ export const updates = {
 /** The state of one measure, or exit 2 when there is no such measure. */
 export async function measureState(client: Client, program: string, measure: string): Promise<MeasureState> {
   const s = await runningState(client.workflow.getHandle(measureWorkflowId(program, measure)));
-  if (!s) throw refuse([problem('measure', `unknown measure: ${measure} (program ${program})`, `施策がありません: ${measure}（プログラム ${program}）`)]);
+  if (!s)
+    throw refuse([
+      problem(
+        'measure',
+        `unknown measure: ${measure} (program ${program})`,
+        `施策がありません: ${measure}（プログラム ${program}）`,
+      ),
+    ]);
   return s;
 }
 
@@ -172,19 +253,28 @@ export function historyDocument(state: MeasureState) {
     changeLog: state.changeLog.map((c) => ({ ...c, requestedAt: iso(c.requestedAt), decidedAt: iso(c.decidedAt) })),
     actions: state.actions.map((a) => ({ ...a, at: iso(a.at) })),
     pendingReplans: state.pending.map((p) => ({ ...p, requestedAt: iso(p.requestedAt) })),
-    notifications: state.sent.map((s) => ({ ...s, at: iso(s.at), to: s.to.map((id) => state.people[id]?.email ?? id) })),
+    notifications: state.sent.map((s) => ({
+      ...s,
+      at: iso(s.at),
+      to: s.to.map((id) => state.people[id]?.email ?? id),
+    })),
   };
 }
 
 /** `simulate`: reads plan and actions, runs the pure simulation. */
-export function runSimulation(file: string, opts: { from?: string; until: string; actions?: string }): { plan: Plan; from: string; until: string; events: SimEvent[] } {
+export function runSimulation(
+  file: string,
+  opts: { from?: string; until: string; actions?: string },
+): { plan: Plan; from: string; until: string; events: SimEvent[] } {
   const plan = readPlan(file);
   const zone = plan.program.timezone;
   const from = opts.from ?? dateOf(Date.now(), zone);
   const bad: Problem[] = [];
   if (!isLocalDate(from)) bad.push(problem('--from', `not a date: ${from}`, `日付ではありません: ${from}`));
-  if (!isLocalDate(opts.until)) bad.push(problem('--until', `not a date: ${opts.until}`, `日付ではありません: ${opts.until}`));
-  else if (isLocalDate(from) && opts.until <= from) bad.push(problem('--until', `must be after --from (${from})`, `--from（${from}）より後にしてください`));
+  if (!isLocalDate(opts.until))
+    bad.push(problem('--until', `not a date: ${opts.until}`, `日付ではありません: ${opts.until}`));
+  else if (isLocalDate(from) && opts.until <= from)
+    bad.push(problem('--until', `must be after --from (${from})`, `--from（${from}）より後にしてください`));
   if (bad.length) throw refuse(bad);
   let actions;
   if (opts.actions) {
@@ -199,12 +289,14 @@ export function runSimulation(file: string, opts: { from?: string; until: string
     actions = r.actions;
   }
   try {
-    const events = simulate(plan, { from: startOfDay(from, zone), until: startOfDay(opts.until, zone), ...(actions ? { actions } : {}) });
+    const events = simulate(plan, {
+      from: startOfDay(from, zone),
+      until: startOfDay(opts.until, zone),
+      ...(actions ? { actions } : {}),
+    });
     return { plan, from, until: opts.until, events };
   } catch (e) {
     if (e instanceof Error && 'problems' in e) throw refuse((e as { problems: Problem[] }).problems);
     throw e;
   }
 }
-
-

@@ -14,7 +14,13 @@ import { applyPlan, programStates, readPlan, statusDocument } from './commands';
 import { renderStatus } from './output';
 
 /** Runs the local default until SIGINT/SIGTERM. */
-export async function runDev(opts: { planFile: string; port: number; uiPort: number; varDir: string; print: (s: string) => void }): Promise<void> {
+export async function runDev(opts: {
+  planFile: string;
+  port: number;
+  uiPort: number;
+  varDir: string;
+  print: (s: string) => void;
+}): Promise<void> {
   const { print } = opts;
   // The SDK's info logs (webpack bundling, worker states) would bury the status; warnings still show.
   Runtime.install({ logger: new DefaultLogger((process.env.REMEDIATE_LOG_LEVEL as LogLevel | undefined) ?? 'WARN') });
@@ -28,7 +34,13 @@ export async function runDev(opts: { planFile: string; port: number; uiPort: num
   if (env.TEMPORAL_ADDRESS === address && (await isPortFree(opts.port))) {
     const dbFile = path.join(opts.varDir, 'temporal.db');
     print(`starting the Temporal dev server on ${address} (database ${path.relative(process.cwd(), dbFile)}) ...`);
-    server = await startDevServer({ cliPath: temporalCliPath(repoRoot), dbFile, port: opts.port, uiPort: opts.uiPort, logFile: path.join(opts.varDir, 'temporal-server.log') });
+    server = await startDevServer({
+      cliPath: temporalCliPath(repoRoot),
+      dbFile,
+      port: opts.port,
+      uiPort: opts.uiPort,
+      logFile: path.join(opts.varDir, 'temporal-server.log'),
+    });
     uiAddress = server.uiAddress ?? uiAddress;
   } else {
     print(`using the Temporal server already answering at ${env.TEMPORAL_ADDRESS}`);
@@ -42,7 +54,9 @@ export async function runDev(opts: { planFile: string; port: number; uiPort: num
   const { client, connection } = await connectClient(env);
   const actor = env.REMEDIATE_AS || plan.program.managers[0] || '';
   const applied = await applyPlan(client, plan, actor);
-  print(`plan ${plan.program.id} applied as ${actor}: ${applied.started.length} started, ${applied.amended.length} amended, ${applied.unchanged.length} unchanged`);
+  print(
+    `plan ${plan.program.id} applied as ${actor}: ${applied.started.length} started, ${applied.amended.length} amended, ${applied.unchanged.length} unchanged`,
+  );
   // Visibility is eventually consistent: wait briefly until every measure is listed.
   let states = await programStates(client, plan.program.id);
   for (let i = 0; i < 50 && states.length < plan.measures.length; i++) {
@@ -50,7 +64,13 @@ export async function runDev(opts: { planFile: string; port: number; uiPort: num
     states = await programStates(client, plan.program.id);
   }
   print('');
-  print(renderStatus(plan.program.id, statusDocument(plan.program.id, states, Date.now()).measures, (env.LANG ?? '').startsWith('ja') ? 'ja' : 'en'));
+  print(
+    renderStatus(
+      plan.program.id,
+      statusDocument(plan.program.id, states, Date.now()).measures,
+      (env.LANG ?? '').startsWith('ja') ? 'ja' : 'en',
+    ),
+  );
   print('');
   print(`Temporal UI:  ${uiAddress}/namespaces/${namespace}/workflows`);
   print(`mail:         ${mail.describe}`);

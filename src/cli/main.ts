@@ -7,8 +7,20 @@ import { connectClient, connectWorker, TemporalUnreachable } from '../connection
 import type { MeasureState } from '../domain/model';
 import { createWorker, mailFromEnv, varDir } from '../worker';
 import {
-  actorOf, applyPlan, CliError, EXIT, historyDocument, measureState, parseTarget, programStates, readPlan,
-  resolveProgram, runSimulation, statusDocument, update, updates,
+  actorOf,
+  applyPlan,
+  CliError,
+  EXIT,
+  historyDocument,
+  measureState,
+  parseTarget,
+  programStates,
+  readPlan,
+  resolveProgram,
+  runSimulation,
+  statusDocument,
+  update,
+  updates,
 } from './commands';
 import { renderEvents, renderHistory, renderStatus } from './output';
 import { runDev } from './dev';
@@ -29,7 +41,12 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
 }
 
 /** Runs a measure command through its Update and prints the milestone's (or measure's) new state. */
-async function act(opts: { program?: string; json?: boolean }, target: { measure: string; milestone?: string }, run: (client: Client, program: string) => Promise<MeasureState>, said: string) {
+async function act(
+  opts: { program?: string; json?: boolean },
+  target: { measure: string; milestone?: string },
+  run: (client: Client, program: string) => Promise<MeasureState>,
+  said: string,
+) {
   await withClient(async (client) => {
     const program = await resolveProgram(client, opts.program);
     const state = await run(client, program);
@@ -37,7 +54,10 @@ async function act(opts: { program?: string; json?: boolean }, target: { measure
     const ms = doc?.milestones.find((m) => m.id === target.milestone);
     if (opts.json) return json(ms ?? doc);
     out(said);
-    if (ms) out(`${target.measure}/${ms.id}: ${ms.status}; due ${ms.due} (original ${ms.originalDue})${ms.forecast ? `, forecast ${ms.forecast}` : ''}${ms.completedOn ? `, completed ${ms.completedOn}` : ''}${ms.pendingReplan ? `, re-plan to ${ms.pendingReplan.to} awaiting approval / 承認待ち` : ''}`);
+    if (ms)
+      out(
+        `${target.measure}/${ms.id}: ${ms.status}; due ${ms.due} (original ${ms.originalDue})${ms.forecast ? `, forecast ${ms.forecast}` : ''}${ms.completedOn ? `, completed ${ms.completedOn}` : ''}${ms.pendingReplan ? `, re-plan to ${ms.pendingReplan.to} awaiting approval / 承認待ち` : ''}`,
+      );
     else if (doc) out(`${doc.measure}: ${doc.status}; owner ${doc.owner}`);
   });
 }
@@ -45,94 +65,212 @@ async function act(opts: { program?: string; json?: boolean }, target: { measure
 /** Builds the command tree. */
 function buildProgram(): Command {
   const program = new Command('remediate')
-    .description('Deliver a regulator-ordered remediation program on time, provably, in public.\n規制当局の指導に基づく是正計画を、期限どおり・証跡つきで遂行する。')
+    .description(
+      'Deliver a regulator-ordered remediation program on time, provably, in public.\n規制当局の指導に基づく是正計画を、期限どおり・証跡つきで遂行する。',
+    )
     .showHelpAfterError()
     .exitOverride();
   const programOpt = () => new Option('--program <id>', 'program id (optional while only one program runs)');
   const asOpt = () => new Option('--as <person>', 'acting person (default: $REMEDIATE_AS)');
 
   const plan = program.command('plan').description('validate or apply a plan file');
-  plan.command('validate <file>').option('--json', 'machine-readable output').action((file: string, o: { json?: boolean }) => {
-    const p = readPlan(file);
-    const milestones = p.measures.reduce((n, m) => n + m.milestones.length, 0);
-    if (o.json) return json({ ok: true, program: p.program.id, measures: p.measures.length, milestones });
-    out(`ok: ${file}: program ${p.program.id}, ${p.measures.length} measures, ${milestones} milestones / 検証 OK`);
-  });
-  plan.command('apply <file>').addOption(asOpt()).option('--json', 'machine-readable output').action(async (file: string, o: { as?: string; json?: boolean }) => {
-    const p = readPlan(file);
-    const actor = actorOf(o.as);
-    const r = await withClient((client) => applyPlan(client, p, actor));
-    if (o.json) return json({ program: p.program.id, ...r });
-    out(`program ${p.program.id}: ${r.started.length} started, ${r.amended.length} amended, ${r.unchanged.length} unchanged / 開始 ${r.started.length}・変更 ${r.amended.length}・変更なし ${r.unchanged.length}`);
-    for (const m of r.started) out(`  started  measure/${p.program.id}/${m}`);
-    for (const m of r.amended) out(`  amended  measure/${p.program.id}/${m}`);
-  });
-
-  program.command('status').description('status of every measure').addOption(programOpt()).option('--json', 'machine-readable output').action(async (o: { program?: string; json?: boolean }) => {
-    await withClient(async (client) => {
-      const id = await resolveProgram(client, o.program);
-      const states = await programStates(client, id);
-      if (states.length === 0) throw new CliError([`unknown program: ${id} (no running measures) / プログラムがありません: ${id}`], EXIT.refused);
-      const doc = statusDocument(id, states, Date.now());
-      if (o.json) return json(doc);
-      out(renderStatus(id, doc.measures, lang()));
+  plan
+    .command('validate <file>')
+    .option('--json', 'machine-readable output')
+    .action((file: string, o: { json?: boolean }) => {
+      const p = readPlan(file);
+      const milestones = p.measures.reduce((n, m) => n + m.milestones.length, 0);
+      if (o.json) return json({ ok: true, program: p.program.id, measures: p.measures.length, milestones });
+      out(`ok: ${file}: program ${p.program.id}, ${p.measures.length} measures, ${milestones} milestones / 検証 OK`);
     });
-  });
-
-  program.command('history <measure>').description('change log, actions and notifications of a measure').addOption(programOpt()).option('--json', 'machine-readable output').action(async (measure: string, o: { program?: string; json?: boolean }) => {
-    await withClient(async (client) => {
-      const state = await measureState(client, await resolveProgram(client, o.program), measure);
-      if (o.json) return json(historyDocument(state));
-      out(renderHistory(state));
+  plan
+    .command('apply <file>')
+    .addOption(asOpt())
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, o: { as?: string; json?: boolean }) => {
+      const p = readPlan(file);
+      const actor = actorOf(o.as);
+      const r = await withClient((client) => applyPlan(client, p, actor));
+      if (o.json) return json({ program: p.program.id, ...r });
+      out(
+        `program ${p.program.id}: ${r.started.length} started, ${r.amended.length} amended, ${r.unchanged.length} unchanged / 開始 ${r.started.length}・変更 ${r.amended.length}・変更なし ${r.unchanged.length}`,
+      );
+      for (const m of r.started) out(`  started  measure/${p.program.id}/${m}`);
+      for (const m of r.amended) out(`  amended  measure/${p.program.id}/${m}`);
     });
-  });
+
+  program
+    .command('status')
+    .description('status of every measure')
+    .addOption(programOpt())
+    .option('--json', 'machine-readable output')
+    .action(async (o: { program?: string; json?: boolean }) => {
+      await withClient(async (client) => {
+        const id = await resolveProgram(client, o.program);
+        const states = await programStates(client, id);
+        if (states.length === 0)
+          throw new CliError(
+            [`unknown program: ${id} (no running measures) / プログラムがありません: ${id}`],
+            EXIT.refused,
+          );
+        const doc = statusDocument(id, states, Date.now());
+        if (o.json) return json(doc);
+        out(renderStatus(id, doc.measures, lang()));
+      });
+    });
+
+  program
+    .command('history <measure>')
+    .description('change log, actions and notifications of a measure')
+    .addOption(programOpt())
+    .option('--json', 'machine-readable output')
+    .action(async (measure: string, o: { program?: string; json?: boolean }) => {
+      await withClient(async (client) => {
+        const state = await measureState(client, await resolveProgram(client, o.program), measure);
+        if (o.json) return json(historyDocument(state));
+        out(renderHistory(state));
+      });
+    });
 
   const milestone = program.command('milestone').description('act on a milestone');
-  milestone.command('complete <target>').description('complete <measure>/<milestone> with evidence').requiredOption('--evidence <text>', 'ticket, document or URL').addOption(asOpt()).addOption(programOpt()).option('--json')
+  milestone
+    .command('complete <target>')
+    .description('complete <measure>/<milestone> with evidence')
+    .requiredOption('--evidence <text>', 'ticket, document or URL')
+    .addOption(asOpt())
+    .addOption(programOpt())
+    .option('--json')
     .action(async (t: string, o: { evidence: string; as?: string; program?: string; json?: boolean }) => {
       const target = parseTarget(t);
       const actor = actorOf(o.as);
-      await act(o, target, (c, p) => update(c, p, target.measure, updates.complete, { actor, milestone: target.milestone ?? '', evidence: o.evidence }), `completed ${t} by ${actor} / 完了を記録しました`);
+      await act(
+        o,
+        target,
+        (c, p) =>
+          update(c, p, target.measure, updates.complete, {
+            actor,
+            milestone: target.milestone ?? '',
+            evidence: o.evidence,
+          }),
+        `completed ${t} by ${actor} / 完了を記録しました`,
+      );
     });
-  milestone.command('forecast <target>').description("set the owner's forecast date").requiredOption('--date <date>', 'YYYY-MM-DD').addOption(asOpt()).addOption(programOpt()).option('--json')
+  milestone
+    .command('forecast <target>')
+    .description("set the owner's forecast date")
+    .requiredOption('--date <date>', 'YYYY-MM-DD')
+    .addOption(asOpt())
+    .addOption(programOpt())
+    .option('--json')
     .action(async (t: string, o: { date: string; as?: string; program?: string; json?: boolean }) => {
       const target = parseTarget(t);
       const actor = actorOf(o.as);
-      await act(o, target, (c, p) => update(c, p, target.measure, updates.forecast, { actor, milestone: target.milestone ?? '', date: o.date }), `forecast of ${t} set to ${o.date} by ${actor} / 見込みを更新しました`);
+      await act(
+        o,
+        target,
+        (c, p) =>
+          update(c, p, target.measure, updates.forecast, { actor, milestone: target.milestone ?? '', date: o.date }),
+        `forecast of ${t} set to ${o.date} by ${actor} / 見込みを更新しました`,
+      );
     });
-  milestone.command('replan <target>').description('move the due date (a program manager: at once; anyone else: waits for approval)').requiredOption('--date <date>', 'YYYY-MM-DD').requiredOption('--reason <text>').addOption(asOpt()).addOption(programOpt()).option('--json')
+  milestone
+    .command('replan <target>')
+    .description('move the due date (a program manager: at once; anyone else: waits for approval)')
+    .requiredOption('--date <date>', 'YYYY-MM-DD')
+    .requiredOption('--reason <text>')
+    .addOption(asOpt())
+    .addOption(programOpt())
+    .option('--json')
     .action(async (t: string, o: { date: string; reason: string; as?: string; program?: string; json?: boolean }) => {
       const target = parseTarget(t);
       const actor = actorOf(o.as);
-      await act(o, target, (c, p) => update(c, p, target.measure, updates.replan, { actor, milestone: target.milestone ?? '', date: o.date, reason: o.reason }), `re-plan of ${t} to ${o.date} recorded by ${actor} / 計画変更を記録しました`);
+      await act(
+        o,
+        target,
+        (c, p) =>
+          update(c, p, target.measure, updates.replan, {
+            actor,
+            milestone: target.milestone ?? '',
+            date: o.date,
+            reason: o.reason,
+          }),
+        `re-plan of ${t} to ${o.date} recorded by ${actor} / 計画変更を記録しました`,
+      );
     });
 
   const replan = program.command('replan').description('decide on a re-plan waiting for approval');
   for (const decision of ['approve', 'reject'] as const) {
-    replan.command(`${decision} <target>`).option('--reason <text>', 'why (optional)').addOption(asOpt()).addOption(programOpt()).option('--json')
+    replan
+      .command(`${decision} <target>`)
+      .option('--reason <text>', 'why (optional)')
+      .addOption(asOpt())
+      .addOption(programOpt())
+      .option('--json')
       .action(async (t: string, o: { reason?: string; as?: string; program?: string; json?: boolean }) => {
         const target = parseTarget(t);
         const actor = actorOf(o.as);
-        await act(o, target, (c, p) => update(c, p, target.measure, updates[decision], { actor, milestone: target.milestone ?? '', ...(o.reason ? { reason: o.reason } : {}) }), `re-plan of ${t} ${decision === 'approve' ? 'approved / 承認しました' : 'rejected / 却下しました'} by ${actor}`);
+        await act(
+          o,
+          target,
+          (c, p) =>
+            update(c, p, target.measure, updates[decision], {
+              actor,
+              milestone: target.milestone ?? '',
+              ...(o.reason ? { reason: o.reason } : {}),
+            }),
+          `re-plan of ${t} ${decision === 'approve' ? 'approved / 承認しました' : 'rejected / 却下しました'} by ${actor}`,
+        );
       });
   }
 
   const measure = program.command('measure').description('act on a measure');
-  measure.command('cancel <measure>').requiredOption('--reason <text>').addOption(asOpt()).addOption(programOpt()).option('--json')
+  measure
+    .command('cancel <measure>')
+    .requiredOption('--reason <text>')
+    .addOption(asOpt())
+    .addOption(programOpt())
+    .option('--json')
     .action(async (m: string, o: { reason: string; as?: string; program?: string; json?: boolean }) => {
       const actor = actorOf(o.as);
-      await act(o, { measure: m }, (c, p) => update(c, p, m, updates.cancel, { actor, reason: o.reason }), `measure ${m} cancelled by ${actor} / 施策を中止しました`);
+      await act(
+        o,
+        { measure: m },
+        (c, p) => update(c, p, m, updates.cancel, { actor, reason: o.reason }),
+        `measure ${m} cancelled by ${actor} / 施策を中止しました`,
+      );
     });
-  measure.command('reassign <target>').description('give <measure> or <measure>/<milestone> to another owner').requiredOption('--to <person>').requiredOption('--reason <text>').addOption(asOpt()).addOption(programOpt()).option('--json')
+  measure
+    .command('reassign <target>')
+    .description('give <measure> or <measure>/<milestone> to another owner')
+    .requiredOption('--to <person>')
+    .requiredOption('--reason <text>')
+    .addOption(asOpt())
+    .addOption(programOpt())
+    .option('--json')
     .action(async (t: string, o: { to: string; reason: string; as?: string; program?: string; json?: boolean }) => {
       const target = parseTarget(t, true);
       const actor = actorOf(o.as);
-      await act(o, target, (c, p) => update(c, p, target.measure, updates.reassign, { actor, ...(target.milestone ? { milestone: target.milestone } : {}), to: o.to, reason: o.reason }), `${t} reassigned to ${o.to} by ${actor} / 担当を変更しました`);
+      await act(
+        o,
+        target,
+        (c, p) =>
+          update(c, p, target.measure, updates.reassign, {
+            actor,
+            ...(target.milestone ? { milestone: target.milestone } : {}),
+            to: o.to,
+            reason: o.reason,
+          }),
+        `${t} reassigned to ${o.to} by ${actor} / 担当を変更しました`,
+      );
     });
 
-  program.command('simulate <file>').description('every notification the engine would send, without a server')
-    .option('--from <date>', 'start at 00:00 of this date (default: today)').requiredOption('--until <date>', 'stop at 00:00 of this date (not included)')
-    .option('--actions <file>', 'YAML/JSON list of actions').option('--json', 'machine-readable output')
+  program
+    .command('simulate <file>')
+    .description('every notification the engine would send, without a server')
+    .option('--from <date>', 'start at 00:00 of this date (default: today)')
+    .requiredOption('--until <date>', 'stop at 00:00 of this date (not included)')
+    .option('--actions <file>', 'YAML/JSON list of actions')
+    .option('--json', 'machine-readable output')
     .action((file: string, o: { from?: string; until: string; actions?: string; json?: boolean }) => {
       const r = runSimulation(file, o);
       const events = r.events.map(({ ms: _ms, ...e }) => e);
@@ -141,17 +279,23 @@ function buildProgram(): Command {
       if (events.length) out(renderEvents(r.events));
     });
 
-  program.command('worker').description('run the worker against the configured Temporal (TEMPORAL_ADDRESS ...)').action(async () => {
-    const { connection, namespace, address } = await connectWorker();
-    const mail = mailFromEnv();
-    const worker = await createWorker({ connection, namespace, mail });
-    out(`worker on ${address} (namespace ${namespace}), mail: ${mail.describe}`);
-    await worker.run();
-  });
+  program
+    .command('worker')
+    .description('run the worker against the configured Temporal (TEMPORAL_ADDRESS ...)')
+    .action(async () => {
+      const { connection, namespace, address } = await connectWorker();
+      const mail = mailFromEnv();
+      const worker = await createWorker({ connection, namespace, mail });
+      out(`worker on ${address} (namespace ${namespace}), mail: ${mail.describe}`);
+      await worker.run();
+    });
 
-  program.command('dev').description('the local default: Temporal server (SQLite under var/), worker and UI; applies examples/ly-2024.yaml')
+  program
+    .command('dev')
+    .description('the local default: Temporal server (SQLite under var/), worker and UI; applies examples/ly-2024.yaml')
     .option('--plan <file>', 'plan to apply', path.join(__dirname, '..', '..', 'examples', 'ly-2024.yaml'))
-    .option('--port <port>', 'gRPC port', '7233').option('--ui-port <port>', 'UI port', '8233')
+    .option('--port <port>', 'gRPC port', '7233')
+    .option('--ui-port <port>', 'UI port', '8233')
     .action(async (o: { plan: string; port: string; uiPort: string }) => {
       await runDev({ planFile: o.plan, port: Number(o.port), uiPort: Number(o.uiPort), varDir: varDir(), print: out });
     });
@@ -184,4 +328,3 @@ if (require.main === module) {
     process.exitCode = code;
   });
 }
-

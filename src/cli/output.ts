@@ -14,13 +14,23 @@ const statusLabel: Record<string, string> = {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => width(r[i] ?? '')))) ?? [];
-  return rows.map((r) => r.map((c, i) => c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - width(c)))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - width(c))))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Display width: East Asian wide characters take two columns. */
 function width(s: string): number {
   let w = 0;
-  for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  for (const ch of s)
+    w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch)
+      ? 2
+      : 1;
   return w;
 }
 
@@ -28,7 +38,15 @@ function width(s: string): number {
 export function renderStatus(program: string, views: MeasureView[], lang: 'ja' | 'en'): string {
   const rows = [['measure / milestone', 'status', 'original', 'due', 'forecast', 'completed', 'owner']];
   for (const v of views) {
-    rows.push([`${v.measure}  ${v.title[lang]}`, statusLabel[v.status] ?? v.status, '', v.nextDue ?? '', '', '', v.owner]);
+    rows.push([
+      `${v.measure}  ${v.title[lang]}`,
+      statusLabel[v.status] ?? v.status,
+      '',
+      v.nextDue ?? '',
+      '',
+      '',
+      v.owner,
+    ]);
     for (const m of v.milestones) {
       rows.push([
         `  /${m.id}  ${m.title[lang]}`,
@@ -37,7 +55,9 @@ export function renderStatus(program: string, views: MeasureView[], lang: 'ja' |
         m.due,
         m.forecast ?? '',
         m.completedOn ?? '',
-        m.owner + (m.pendingReplan ? `  (re-plan to ${m.pendingReplan.to} awaiting approval)` : '') + (m.dependencyRisks.length ? `  (depends on ${m.dependencyRisks.join(', ')})` : ''),
+        m.owner +
+          (m.pendingReplan ? `  (re-plan to ${m.pendingReplan.to} awaiting approval)` : '') +
+          (m.dependencyRisks.length ? `  (depends on ${m.dependencyRisks.join(', ')})` : ''),
       ]);
     }
   }
@@ -49,14 +69,25 @@ export function renderHistory(state: MeasureState): string {
   const zone = state.program.timezone;
   const lines: Array<[number, string]> = [];
   for (const a of state.actions) {
-    const details = Object.entries(a.details).map(([k, v]) => `${k}=${v}`).join(' ');
-    lines.push([a.at, `${formatInstant(a.at, zone)}  #${a.seq} ${a.kind}${a.milestone ? ` ${a.milestone}` : ''} by ${a.actor}  ${details}`]);
+    const details = Object.entries(a.details)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    lines.push([
+      a.at,
+      `${formatInstant(a.at, zone)}  #${a.seq} ${a.kind}${a.milestone ? ` ${a.milestone}` : ''} by ${a.actor}  ${details}`,
+    ]);
   }
   for (const s of state.sent) {
     const to = s.to.map((id) => state.people[id]?.email ?? id).join(', ');
-    lines.push([s.at, `${formatInstant(s.at, zone)}  ${s.kind} L${s.level} ${s.milestone} -> ${to}${s.failed ? `  FAILED: ${s.failed}` : ''}`]);
+    lines.push([
+      s.at,
+      `${formatInstant(s.at, zone)}  ${s.kind} L${s.level} ${s.milestone} -> ${to}${s.failed ? `  FAILED: ${s.failed}` : ''}`,
+    ]);
   }
-  const log = state.changeLog.map((c) => `  #${c.seq} ${c.milestone}: ${c.kind} ${c.from} -> ${c.to} (${c.decision} by ${c.decidedBy}; requested by ${c.requestedBy}: ${c.reason})`);
+  const log = state.changeLog.map(
+    (c) =>
+      `  #${c.seq} ${c.milestone}: ${c.kind} ${c.from} -> ${c.to} (${c.decision} by ${c.decidedBy}; requested by ${c.requestedBy}: ${c.reason})`,
+  );
   return [
     `history of ${state.program.id}/${state.measure.id}`,
     ...lines.sort((a, b) => a[0] - b[0]).map(([, l]) => l),
@@ -71,8 +102,11 @@ export function renderEvents(events: SimEvent[]): string {
   return events
     .map((e) => {
       const target = `${e.measure}${e.milestone ? `/${e.milestone}` : ''}`;
-      if (e.kind === 'reminder' || e.kind === 'escalation') return `${e.at}  ${e.kind.padEnd(10)}  L${e.level ?? 0}  ${target}  -> ${(e.to ?? []).join(', ')}`;
-      const details = Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+      if (e.kind === 'reminder' || e.kind === 'escalation')
+        return `${e.at}  ${e.kind.padEnd(10)}  L${e.level ?? 0}  ${target}  -> ${(e.to ?? []).join(', ')}`;
+      const details = Object.entries(e.details ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       return `${e.at}  ${e.kind.padEnd(10)}      ${target}  by ${e.by ?? ''}  ${details}`;
     })
     .join('\n');

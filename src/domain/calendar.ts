@@ -87,7 +87,9 @@ export class BusinessCalendar {
 
 function isJpHoliday(day: number, shown?: LocalDate): boolean {
   if (day < jpFirstDay || day > jpLastDay) {
-    throw new Error(`Japanese holidays are known for ${JP_HOLIDAY_YEARS.first}-${JP_HOLIDAY_YEARS.last} only, not ${shown ?? fromDay(day)}`);
+    throw new Error(
+      `Japanese holidays are known for ${JP_HOLIDAY_YEARS.first}-${JP_HOLIDAY_YEARS.last} only, not ${shown ?? fromDay(day)}`,
+    );
   }
   return jpHolidayDays.has(day);
 }

@@ -20,7 +20,12 @@ export function notificationPayload(state: MeasureState, n: PlannedNotification)
   let next: NotificationPayload['next'];
   for (const later of milestoneNotifications(state, ms)) {
     if (later.at > n.at) {
-      next = { date: dateOf(later.at, zone), kind: later.kind, level: later.level, to: recipients(state, later.to).map((r) => r.name) };
+      next = {
+        date: dateOf(later.at, zone),
+        kind: later.kind,
+        level: later.level,
+        to: recipients(state, later.to).map((r) => r.name),
+      };
       break;
     }
   }
@@ -30,7 +35,13 @@ export function notificationPayload(state: MeasureState, n: PlannedNotification)
     notifyDate: dateOf(n.at, zone),
     program: { id: state.program.id, title: state.program.title, timezone: zone },
     measure: { id: state.measure.id, title: state.measure.title },
-    milestone: { id: ms.id, title: ms.title, due: ms.due, originalDue: ms.originalDue, ...(ms.forecast ? { forecast: ms.forecast } : {}) },
+    milestone: {
+      id: ms.id,
+      title: ms.title,
+      due: ms.due,
+      originalDue: ms.originalDue,
+      ...(ms.forecast ? { forecast: ms.forecast } : {}),
+    },
     owner: { id: ownerId, name: state.people[ownerId]?.name ?? ownerId },
     recipients: recipients(state, n.to),
     ...(next ? { next } : {}),

@@ -25,24 +25,35 @@ const dateField = z.unknown().transform((v, ctx): string => {
 });
 
 const idField = (what: string) =>
-  z.string().regex(/^[a-z0-9][a-z0-9-]*$/, bi(`${what} must use only a-z, 0-9 and -`, `${what} は a-z・0-9・- のみ使えます`));
+  z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, bi(`${what} must use only a-z, 0-9 and -`, `${what} は a-z・0-9・- のみ使えます`));
 
 const localized = z.strictObject({ ja: z.string().min(1), en: z.string().min(1) });
 const personRef = z.string().min(1);
 const lang = z.enum(['ja', 'en']);
 const role = z.enum(['owner', 'manager', 'sponsor', 'managers']);
 
-const timeField = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, bi('not a time (HH:MM)', '時刻（HH:MM）ではありません'));
+const timeField = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, bi('not a time (HH:MM)', '時刻（HH:MM）ではありません'));
 
 /** One person of the plan. */
-export const personSchema = z.strictObject({ name: z.string().min(1), email: z.email(), manager: z.string().min(1).optional(), lang: z.enum(['ja', 'en']).optional() });
+export const personSchema = z.strictObject({
+  name: z.string().min(1),
+  email: z.email(),
+  manager: z.string().min(1).optional(),
+  lang: z.enum(['ja', 'en']).optional(),
+});
 
 /** One escalation policy (also checks a policy carried by an amendment). */
 export const policySchema = z.strictObject({
   notifyAt: timeField,
   remindBefore: z.array(z.number().int().min(1)).default([]),
   remindOnDue: z.boolean().default(true),
-  escalation: z.array(z.strictObject({ afterBusinessDays: z.number().int().min(1), notify: z.array(role).min(1) })).default([]),
+  escalation: z
+    .array(z.strictObject({ afterBusinessDays: z.number().int().min(1), notify: z.array(role).min(1) }))
+    .default([]),
   repeatEveryBusinessDays: z.number().int().min(1).optional(),
 });
 
@@ -77,17 +88,29 @@ const planSchema = z.strictObject({
     id: idField('program id'),
     title: localized,
     directive: z.strictObject({ ref: z.string().min(1), issuer: z.string().min(1), issuedOn: dateField }),
-    timezone: z.string().refine((tz) => /^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+)+)$/.test(tz) && isTimeZone(tz), bi('not an IANA time zone', 'IANA タイムゾーンではありません')),
+    timezone: z
+      .string()
+      .refine(
+        (tz) => /^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+)+)$/.test(tz) && isTimeZone(tz),
+        bi('not an IANA time zone', 'IANA タイムゾーンではありません'),
+      ),
     calendar: z.enum(['jp', 'weekdays']),
     closedDates: z.array(dateField).default([]),
     language: lang.default('ja'),
     managers: z.array(personRef).min(1),
     comms: z.array(personRef).default([]),
-    reports: z.array(z.strictObject({ id: idField('report id'), title: localized, due: dateField, owner: personRef })).default([]),
+    reports: z
+      .array(z.strictObject({ id: idField('report id'), title: localized, due: dateField, owner: personRef }))
+      .default([]),
     updates: z.strictObject({ every: z.enum(['month', 'week']), day: z.number().int().min(1).max(28) }).optional(),
   }),
   people: z.record(
-    z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, bi('person id must use only a-z, 0-9, ., _ and -', '人物 ID は a-z・0-9・.・_・- のみ使えます')),
+    z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9._-]*$/,
+        bi('person id must use only a-z, 0-9, ., _ and -', '人物 ID は a-z・0-9・.・_・- のみ使えます'),
+      ),
     personSchema,
   ),
   policies: z.record(z.string().min(1), policySchema),
@@ -125,9 +148,18 @@ export function zodProblem(issue: z.core.$ZodIssue, parentPath: PropertyKey[] = 
     case 'unrecognized_keys':
       return problem(path, `unknown key: ${issue.keys.join(', ')}`, `不明なキー: ${issue.keys.join(', ')}`);
     case 'invalid_value':
-      return problem(path, `must be one of: ${issue.values.map(String).join(', ')}`, `次のいずれかにしてください: ${issue.values.map(String).join(', ')}`);
+      return problem(
+        path,
+        `must be one of: ${issue.values.map(String).join(', ')}`,
+        `次のいずれかにしてください: ${issue.values.map(String).join(', ')}`,
+      );
     case 'too_small':
-      if (issue.origin === 'array') return problem(path, `needs at least ${String(issue.minimum)} item(s)`, `${String(issue.minimum)} 件以上必要です`);
+      if (issue.origin === 'array')
+        return problem(
+          path,
+          `needs at least ${String(issue.minimum)} item(s)`,
+          `${String(issue.minimum)} 件以上必要です`,
+        );
       if (issue.origin === 'string') return problem(path, 'must not be empty', '空にできません');
       return problem(path, `must be at least ${String(issue.minimum)}`, `${String(issue.minimum)} 以上にしてください`);
     case 'too_big':
@@ -157,27 +189,38 @@ function crossCheck(plan: Plan): Problem[] {
   const out: Problem[] = [];
   const people = new Set(Object.keys(plan.people));
   const needPerson = (path: string, ref: string | undefined) => {
-    if (ref !== undefined && !people.has(ref)) out.push(problem(path, `unknown person: ${ref}`, `未定義の人物です: ${ref}`));
+    if (ref !== undefined && !people.has(ref))
+      out.push(problem(path, `unknown person: ${ref}`, `未定義の人物です: ${ref}`));
   };
   plan.program.managers.forEach((p, i) => needPerson(`program.managers[${i}]`, p));
   (plan.program.comms ?? []).forEach((p, i) => needPerson(`program.comms[${i}]`, p));
   const dupReports = duplicates((plan.program.reports ?? []).map((r) => r.id));
   (plan.program.reports ?? []).forEach((r, i) => {
     needPerson(`program.reports[${i}].owner`, r.owner);
-    if (dupReports.has(r.id)) out.push(problem(`program.reports[${i}].id`, `duplicate report id: ${r.id}`, `報告 ID が重複しています: ${r.id}`));
+    if (dupReports.has(r.id))
+      out.push(
+        problem(`program.reports[${i}].id`, `duplicate report id: ${r.id}`, `報告 ID が重複しています: ${r.id}`),
+      );
   });
   for (const [name, policy] of Object.entries(plan.policies)) {
     const ladder = policy.escalation ?? [];
     ladder.forEach((level, i) => {
       const prev = ladder[i - 1];
       if (prev && level.afterBusinessDays <= prev.afterBusinessDays) {
-        out.push(problem(`policies.${name}.escalation[${i}].afterBusinessDays`, `must be greater than the previous level's (${prev.afterBusinessDays}): levels climb in order`, `前の段階（${prev.afterBusinessDays}）より大きくしてください`));
+        out.push(
+          problem(
+            `policies.${name}.escalation[${i}].afterBusinessDays`,
+            `must be greater than the previous level's (${prev.afterBusinessDays}): levels climb in order`,
+            `前の段階（${prev.afterBusinessDays}）より大きくしてください`,
+          ),
+        );
       }
     });
   }
   for (const [id, person] of Object.entries(plan.people)) {
     needPerson(`people.${id}.manager`, person.manager);
-    if (person.manager === id) out.push(problem(`people.${id}.manager`, 'a person cannot be their own manager', '本人を上長にはできません'));
+    if (person.manager === id)
+      out.push(problem(`people.${id}.manager`, 'a person cannot be their own manager', '本人を上長にはできません'));
   }
 
   const dupMeasures = duplicates(plan.measures.map((m) => m.id));
@@ -189,22 +232,35 @@ function crossCheck(plan: Plan): Problem[] {
   }
   plan.measures.forEach((m, i) => {
     const at = `measures[${i}]`;
-    if (dupMeasures.has(m.id)) out.push(problem(`${at}.id`, `duplicate measure id: ${m.id}`, `施策 ID が重複しています: ${m.id}`));
+    if (dupMeasures.has(m.id))
+      out.push(problem(`${at}.id`, `duplicate measure id: ${m.id}`, `施策 ID が重複しています: ${m.id}`));
     needPerson(`${at}.owner`, m.owner);
     needPerson(`${at}.sponsor`, m.sponsor);
-    if (!(m.policy in plan.policies)) out.push(problem(`${at}.policy`, `unknown policy: ${m.policy}`, `未定義のポリシーです: ${m.policy}`));
+    if (!(m.policy in plan.policies))
+      out.push(problem(`${at}.policy`, `unknown policy: ${m.policy}`, `未定義のポリシーです: ${m.policy}`));
     const dupMs = duplicates(m.milestones.map((ms) => ms.id));
     m.milestones.forEach((ms, j) => {
       const mat = `${at}.milestones[${j}]`;
-      if (dupMs.has(ms.id)) out.push(problem(`${mat}.id`, `duplicate milestone id in ${m.id}: ${ms.id}`, `${m.id} 内でマイルストーン ID が重複しています: ${ms.id}`));
+      if (dupMs.has(ms.id))
+        out.push(
+          problem(
+            `${mat}.id`,
+            `duplicate milestone id in ${m.id}: ${ms.id}`,
+            `${m.id} 内でマイルストーン ID が重複しています: ${ms.id}`,
+          ),
+        );
       needPerson(`${mat}.owner`, ms.owner);
       needPerson(`${mat}.completed.by`, ms.completed?.by);
       (ms.dependsOn ?? []).forEach((ref, k) => {
         const { measure, milestone } = splitRef(ref, m.id);
         if (!milestoneIds.get(measure)?.has(milestone)) {
-          out.push(problem(`${mat}.dependsOn[${k}]`, `unknown milestone: ${ref}`, `未定義のマイルストーンです: ${ref}`));
+          out.push(
+            problem(`${mat}.dependsOn[${k}]`, `unknown milestone: ${ref}`, `未定義のマイルストーンです: ${ref}`),
+          );
         } else if (measure === m.id && milestone === ms.id) {
-          out.push(problem(`${mat}.dependsOn[${k}]`, 'a milestone cannot depend on itself', '自分自身には依存できません'));
+          out.push(
+            problem(`${mat}.dependsOn[${k}]`, 'a milestone cannot depend on itself', '自分自身には依存できません'),
+          );
         }
       });
     });
@@ -212,7 +268,14 @@ function crossCheck(plan: Plan): Problem[] {
   if (plan.program.calendar === 'jp') {
     plan.measures.forEach((m, i) =>
       m.milestones.forEach((ms, j) => {
-        if (ms.due > JP_LAST_DUE) out.push(problem(`measures[${i}].milestones[${j}].due`, `after ${JP_LAST_DUE}: the Japanese holiday data ends in ${JP_HOLIDAY_YEARS.last} (use calendar: weekdays)`, `${JP_LAST_DUE} より後です。祝日データは ${JP_HOLIDAY_YEARS.last} 年までです（calendar: weekdays を使ってください）`));
+        if (ms.due > JP_LAST_DUE)
+          out.push(
+            problem(
+              `measures[${i}].milestones[${j}].due`,
+              `after ${JP_LAST_DUE}: the Japanese holiday data ends in ${JP_HOLIDAY_YEARS.last} (use calendar: weekdays)`,
+              `${JP_LAST_DUE} より後です。祝日データは ${JP_HOLIDAY_YEARS.last} 年までです（calendar: weekdays を使ってください）`,
+            ),
+          );
       }),
     );
   }
@@ -228,7 +291,13 @@ function cycleProblems(plan: Plan): Problem[] {
     m.milestones.forEach((ms, j) => {
       const key = `${m.id}/${ms.id}`;
       where.set(key, `measures[${i}].milestones[${j}].dependsOn`);
-      edges.set(key, (ms.dependsOn ?? []).map((ref) => { const r = splitRef(ref, m.id); return `${r.measure}/${r.milestone}`; }));
+      edges.set(
+        key,
+        (ms.dependsOn ?? []).map((ref) => {
+          const r = splitRef(ref, m.id);
+          return `${r.measure}/${r.milestone}`;
+        }),
+      );
     }),
   );
   const out: Problem[] = [];
@@ -277,11 +346,23 @@ export function parsePlanText(text: string, source = 'plan'): PlanResult {
   try {
     data = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (e) {
-    const msg = e instanceof Error ? e.message.split('\n')[0] ?? e.message : String(e);
-    return { ok: false, problems: [problem(source, `not valid YAML/JSON: ${msg}`, `YAML/JSON として読めません: ${msg}`)] };
+    const msg = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
+    return {
+      ok: false,
+      problems: [problem(source, `not valid YAML/JSON: ${msg}`, `YAML/JSON として読めません: ${msg}`)],
+    };
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return { ok: false, problems: [problem(source, 'the plan must be a mapping with program, people, policies and measures', 'plan は program・people・policies・measures を持つマッピングである必要があります')] };
+    return {
+      ok: false,
+      problems: [
+        problem(
+          source,
+          'the plan must be a mapping with program, people, policies and measures',
+          'plan は program・people・policies・measures を持つマッピングである必要があります',
+        ),
+      ],
+    };
   }
   return validatePlan(data);
 }

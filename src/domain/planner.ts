@@ -57,8 +57,19 @@ function* rawSlots(state: MeasureState, ms: MilestoneState): Generator<Slot> {
   const cal = calendarOf(state);
   const { policy } = state;
   const zone = state.program.timezone;
-  const slot = (date: LocalDate, kind: NotificationKind, level: number, repeat: boolean, roles: readonly EscalationRole[]): Slot => ({
-    at: instantOf(date, policy.notifyAt, zone), date, kind, level, repeat, roles,
+  const slot = (
+    date: LocalDate,
+    kind: NotificationKind,
+    level: number,
+    repeat: boolean,
+    roles: readonly EscalationRole[],
+  ): Slot => ({
+    at: instantOf(date, policy.notifyAt, zone),
+    date,
+    kind,
+    level,
+    repeat,
+    roles,
   });
 
   // Reminders: N calendar days before due, moved back to a business day; one per date.
@@ -99,7 +110,13 @@ function stopsAt(state: MeasureState, ms: MilestoneState): number {
   return Math.min(ms.completed?.at ?? Infinity, ms.cancelled?.at ?? Infinity, state.cancelled?.at ?? Infinity);
 }
 
-function toNotification(state: MeasureState, ms: MilestoneState, s: Slot, at: number, catchUp: boolean): PlannedNotification {
+function toNotification(
+  state: MeasureState,
+  ms: MilestoneState,
+  s: Slot,
+  at: number,
+  catchUp: boolean,
+): PlannedNotification {
   const date = catchUp ? dateOf(at, state.program.timezone) : s.date;
   return {
     key: `${state.measure.id}/${ms.id}/${s.kind}/${s.level}/${date}`,
@@ -119,7 +136,10 @@ function toNotification(state: MeasureState, ms: MilestoneState, s: Slot, at: nu
  * `scheduleFrom` are dropped, except that when the latest dropped one is an escalation it is sent
  * once at the first slot at or after `scheduleFrom`; nothing after completion or cancellation.
  */
-export function* milestoneNotifications(state: MeasureState, ms: MilestoneState): Generator<PlannedNotification, void, undefined> {
+export function* milestoneNotifications(
+  state: MeasureState,
+  ms: MilestoneState,
+): Generator<PlannedNotification, void, undefined> {
   const start = ms.scheduleFrom;
   const stop = stopsAt(state, ms);
   let lastDropped: Slot | undefined;
@@ -161,7 +181,11 @@ export function notificationsBetween(state: MeasureState, from: number, until: n
 }
 
 /** The first notification of a milestone at or after `t`, if any. */
-function nextMilestoneNotification(state: MeasureState, ms: MilestoneState, t: number): PlannedNotification | undefined {
+function nextMilestoneNotification(
+  state: MeasureState,
+  ms: MilestoneState,
+  t: number,
+): PlannedNotification | undefined {
   for (const n of milestoneNotifications(state, ms)) if (n.at >= t) return n;
   return undefined;
 }

@@ -19,7 +19,16 @@ export type Command =
   | { type: 'reject-replan'; milestone: string; reason?: string }
   | { type: 'cancel'; reason: string }
   | { type: 'reassign'; milestone?: string; to: string; reason: string }
-  | { type: 'amend'; milestones: PlanMilestone[]; people: Record<string, Person>; external: Record<string, DependencyInfo>; dependents: Record<string, string[]>; measure?: Partial<Omit<PlanMeasure, 'id' | 'milestones' | 'owner' | 'policy'>>; policy?: Policy; program?: ProgramContext };
+  | {
+      type: 'amend';
+      milestones: PlanMilestone[];
+      people: Record<string, Person>;
+      external: Record<string, DependencyInfo>;
+      dependents: Record<string, string[]>;
+      measure?: Partial<Omit<PlanMeasure, 'id' | 'milestones' | 'owner' | 'policy'>>;
+      policy?: Policy;
+      program?: ProgramContext;
+    };
 
 /** A command with its actor and the instant it is given. */
 export interface Envelope {
@@ -47,7 +56,9 @@ export function initialState(input: MeasureInit & { startedAt: number; actor: st
     startedAt: input.startedAt,
     nextSeq: 1,
   };
-  record(state, input.startedAt, input.actor, 'created', undefined, { milestones: milestones.map((m) => m.id).join(',') });
+  record(state, input.startedAt, input.actor, 'created', undefined, {
+    milestones: milestones.map((m) => m.id).join(','),
+  });
   return state;
 }
 
@@ -66,8 +77,22 @@ function newMilestone(program: ProgramContext, m: PlanMilestone, startedAt: numb
   };
 }
 
-function record(state: MeasureState, at: number, actor: string, kind: ActionKind, milestone: string | undefined, details: Record<string, string>): void {
-  state.actions.push({ seq: state.nextSeq++, at, actor, kind, ...(milestone !== undefined ? { milestone } : {}), details });
+function record(
+  state: MeasureState,
+  at: number,
+  actor: string,
+  kind: ActionKind,
+  milestone: string | undefined,
+  details: Record<string, string>,
+): void {
+  state.actions.push({
+    seq: state.nextSeq++,
+    at,
+    actor,
+    kind,
+    ...(milestone !== undefined ? { milestone } : {}),
+    details,
+  });
 }
 
 const isManager = (s: MeasureState, who: string) => s.program.managers.includes(who);
@@ -81,24 +106,54 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
     out.push(problem(path, en, ja));
     return out;
   };
-  if (!actor || !state.people[actor]) return refuse('--as', `unknown person: ${actor || '(none)'}; give --as <person id> from the plan's people`, `未登録の人物です: ${actor || '（なし）'}。--as に plan の people の ID を指定してください`);
-  if (state.cancelled && c.type !== 'amend') return refuse(state.measure.id, `measure ${state.measure.id} is cancelled`, `施策 ${state.measure.id} は中止されています`);
+  if (!actor || !state.people[actor])
+    return refuse(
+      '--as',
+      `unknown person: ${actor || '(none)'}; give --as <person id> from the plan's people`,
+      `未登録の人物です: ${actor || '（なし）'}。--as に plan の people の ID を指定してください`,
+    );
+  if (state.cancelled && c.type !== 'amend')
+    return refuse(
+      state.measure.id,
+      `measure ${state.measure.id} is cancelled`,
+      `施策 ${state.measure.id} は中止されています`,
+    );
   const today = dateOf(env.at, state.program.timezone);
   const target = `${state.measure.id}/${'milestone' in c ? (c.milestone ?? '') : ''}`;
   const findOpen = (id: string): MilestoneState | undefined => {
     const ms = state.milestones.find((m) => m.id === id);
-    if (!ms) refuse(target, `unknown milestone: ${id} (measure ${state.measure.id} has ${state.milestones.map((m) => m.id).join(', ')})`, `マイルストーンがありません: ${id}`);
-    else if (ms.completed) refuse(target, `already completed on ${ms.completed.on} by ${ms.completed.by}`, `${ms.completed.on} に ${ms.completed.by} が完了済みです`);
+    if (!ms)
+      refuse(
+        target,
+        `unknown milestone: ${id} (measure ${state.measure.id} has ${state.milestones.map((m) => m.id).join(', ')})`,
+        `マイルストーンがありません: ${id}`,
+      );
+    else if (ms.completed)
+      refuse(
+        target,
+        `already completed on ${ms.completed.on} by ${ms.completed.by}`,
+        `${ms.completed.on} に ${ms.completed.by} が完了済みです`,
+      );
     else if (ms.cancelled) refuse(target, 'the milestone is cancelled', 'このマイルストーンは中止されています');
     return out.length ? undefined : ms;
   };
   const needManager = (what: string, whatJa: string) => {
-    if (!isManager(state, actor)) refuse('--as', `${actor} may not ${what}: only a program manager (${state.program.managers.join(', ')}) may`, `${actor} は${whatJa}できません（プログラムマネージャー ${state.program.managers.join(', ')} のみ）`);
+    if (!isManager(state, actor))
+      refuse(
+        '--as',
+        `${actor} may not ${what}: only a program manager (${state.program.managers.join(', ')}) may`,
+        `${actor} は${whatJa}できません（プログラムマネージャー ${state.program.managers.join(', ')} のみ）`,
+      );
   };
   const needDate = (path: string, date: string) => {
     if (!isLocalDate(date)) refuse(path, `not a date: ${date}`, `日付ではありません: ${date}`);
     else if (date < today) refuse(path, `${date} lies before today (${today})`, `${date} は今日（${today}）より前です`);
-    else if (state.program.calendar === 'jp' && date > JP_LAST_DUE) refuse(path, `${date} is after ${JP_LAST_DUE}, where the Japanese holiday data ends`, `${date} は祝日データの範囲（${JP_LAST_DUE} まで）より後です`);
+    else if (state.program.calendar === 'jp' && date > JP_LAST_DUE)
+      refuse(
+        path,
+        `${date} is after ${JP_LAST_DUE}, where the Japanese holiday data ends`,
+        `${date} は祝日データの範囲（${JP_LAST_DUE} まで）より後です`,
+      );
   };
   const needText = (path: string, text: string | undefined, en: string, ja: string) => {
     if (!text || !text.trim()) refuse(path, en, ja);
@@ -110,9 +165,19 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
       const ms = findOpen(c.milestone);
       if (!ms) return out;
       if (actor !== ownerOf(state, ms) && actor !== state.measure.owner && !isManager(state, actor)) {
-        refuse('--as', `${actor} may not ${c.type === 'complete' ? 'complete' : 'forecast'} ${target}: only its owner (${ownerOf(state, ms)}), the measure owner (${state.measure.owner}) or a program manager may`, `${actor} は ${target} を${c.type === 'complete' ? '完了' : '見込み更新'}できません（担当者・施策責任者・プログラムマネージャーのみ）`);
+        refuse(
+          '--as',
+          `${actor} may not ${c.type === 'complete' ? 'complete' : 'forecast'} ${target}: only its owner (${ownerOf(state, ms)}), the measure owner (${state.measure.owner}) or a program manager may`,
+          `${actor} は ${target} を${c.type === 'complete' ? '完了' : '見込み更新'}できません（担当者・施策責任者・プログラムマネージャーのみ）`,
+        );
       }
-      if (c.type === 'complete') needText('--evidence', c.evidence, 'evidence is required (a ticket, document or URL)', '証跡（チケット・文書・URL）が必要です');
+      if (c.type === 'complete')
+        needText(
+          '--evidence',
+          c.evidence,
+          'evidence is required (a ticket, document or URL)',
+          '証跡（チケット・文書・URL）が必要です',
+        );
       else needDate('--date', c.date);
       return out;
     }
@@ -120,18 +185,33 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
       const ms = findOpen(c.milestone);
       if (!ms) return out;
       const allowed = [ownerOf(state, ms), state.measure.owner, state.measure.sponsor, ...state.program.managers];
-      if (!allowed.includes(actor)) refuse('--as', `${actor} may not re-plan ${target}: only its owner, the measure owner, the sponsor or a program manager may`, `${actor} は ${target} の計画変更を申請できません（担当者・施策責任者・スポンサー・プログラムマネージャーのみ）`);
+      if (!allowed.includes(actor))
+        refuse(
+          '--as',
+          `${actor} may not re-plan ${target}: only its owner, the measure owner, the sponsor or a program manager may`,
+          `${actor} は ${target} の計画変更を申請できません（担当者・施策責任者・スポンサー・プログラムマネージャーのみ）`,
+        );
       needDate('--date', c.date);
-      if (c.date === ms.due) refuse('--date', `${target} is already due on ${c.date}`, `${target} の期限はすでに ${c.date} です`);
+      if (c.date === ms.due)
+        refuse('--date', `${target} is already due on ${c.date}`, `${target} の期限はすでに ${c.date} です`);
       needText('--reason', c.reason, 'a reason is required', '理由が必要です');
-      if (state.pending.some((p) => p.milestone === ms.id)) refuse(target, 'a re-plan is already waiting for approval: approve or reject it first', '承認待ちの計画変更があります。先に承認または却下してください');
+      if (state.pending.some((p) => p.milestone === ms.id))
+        refuse(
+          target,
+          'a re-plan is already waiting for approval: approve or reject it first',
+          '承認待ちの計画変更があります。先に承認または却下してください',
+        );
       return out;
     }
     case 'approve-replan':
     case 'reject-replan': {
       if (!findOpen(c.milestone)) return out;
-      needManager(c.type === 'approve-replan' ? 'approve a re-plan' : 'reject a re-plan', c.type === 'approve-replan' ? '計画変更を承認' : '計画変更を却下');
-      if (!state.pending.some((p) => p.milestone === c.milestone)) refuse(target, 'no re-plan is waiting for approval', '承認待ちの計画変更はありません');
+      needManager(
+        c.type === 'approve-replan' ? 'approve a re-plan' : 'reject a re-plan',
+        c.type === 'approve-replan' ? '計画変更を承認' : '計画変更を却下',
+      );
+      if (!state.pending.some((p) => p.milestone === c.milestone))
+        refuse(target, 'no re-plan is waiting for approval', '承認待ちの計画変更はありません');
       return out;
     }
     case 'cancel':
@@ -144,14 +224,16 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
       needManager('reassign', '担当変更');
       if (!state.people[c.to]) refuse('--to', `unknown person: ${c.to}`, `未登録の人物です: ${c.to}`);
       const current = ms ? ownerOf(state, ms) : state.measure.owner;
-      if (c.to === current) refuse('--to', `${c.to} already owns ${ms ? target : state.measure.id}`, `${c.to} はすでに担当者です`);
+      if (c.to === current)
+        refuse('--to', `${c.to} already owns ${ms ? target : state.measure.id}`, `${c.to} はすでに担当者です`);
       needText('--reason', c.reason, 'a reason is required', '理由が必要です');
       return out;
     }
     case 'amend': {
       needManager('amend the plan', '計画を追加変更');
       for (const m of c.milestones) {
-        if (state.milestones.some((x) => x.id === m.id)) refuse(`milestones.${m.id}`, `milestone ${m.id} exists already`, `マイルストーン ${m.id} はすでにあります`);
+        if (state.milestones.some((x) => x.id === m.id))
+          refuse(`milestones.${m.id}`, `milestone ${m.id} exists already`, `マイルストーン ${m.id} はすでにあります`);
       }
       return out;
     }
@@ -161,7 +243,8 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
 /** Applies an accepted command (call `validateCommand` first). Changes `state` in place and records the action. */
 export function applyCommand(state: MeasureState, env: Envelope): void {
   const { actor, at, command: c } = env;
-  const ms = 'milestone' in c && c.milestone !== undefined ? state.milestones.find((m) => m.id === c.milestone) : undefined;
+  const ms =
+    'milestone' in c && c.milestone !== undefined ? state.milestones.find((m) => m.id === c.milestone) : undefined;
   switch (c.type) {
     case 'complete':
       if (!ms) return;
@@ -178,7 +261,14 @@ export function applyCommand(state: MeasureState, env: Envelope): void {
       if (!ms) return;
       if (isManager(state, actor)) {
         record(state, at, actor, 'replanned', ms.id, { from: ms.due, to: c.date, reason: c.reason });
-        moveDue(state, ms, { to: c.date, reason: c.reason, requestedBy: actor, requestedAt: at }, actor, at, 'approved');
+        moveDue(
+          state,
+          ms,
+          { to: c.date, reason: c.reason, requestedBy: actor, requestedAt: at },
+          actor,
+          at,
+          'approved',
+        );
       } else {
         state.pending.push({ milestone: ms.id, to: c.date, reason: c.reason, requestedBy: actor, requestedAt: at });
         record(state, at, actor, 'replan-requested', ms.id, { from: ms.due, to: c.date, reason: c.reason });
@@ -191,7 +281,11 @@ export function applyCommand(state: MeasureState, env: Envelope): void {
       state.pending = state.pending.filter((x) => x !== p);
       const decision = c.type === 'approve-replan' ? 'approved' : 'rejected';
       record(state, at, actor, decision === 'approved' ? 'replanned' : 'replan-rejected', ms.id, {
-        from: ms.due, to: p.to, reason: p.reason, requestedBy: p.requestedBy, ...(c.reason ? { decisionReason: c.reason } : {}),
+        from: ms.due,
+        to: p.to,
+        reason: p.reason,
+        requestedBy: p.requestedBy,
+        ...(c.reason ? { decisionReason: c.reason } : {}),
       });
       moveDue(state, ms, p, actor, at, decision);
       return;
@@ -220,7 +314,15 @@ export function applyCommand(state: MeasureState, env: Envelope): void {
       for (const m of c.milestones) state.milestones.push(newMilestone(state.program, m, at));
       record(state, at, actor, 'amended', undefined, {
         ...(c.milestones.length ? { added: c.milestones.map((m) => m.id).join(',') } : {}),
-        ...(c.measure || c.policy || c.program ? { changed: [...Object.keys(c.measure ?? {}), ...(c.policy ? ['policy'] : []), ...(c.program ? ['program'] : [])].join(',') } : {}),
+        ...(c.measure || c.policy || c.program
+          ? {
+              changed: [
+                ...Object.keys(c.measure ?? {}),
+                ...(c.policy ? ['policy'] : []),
+                ...(c.program ? ['program'] : []),
+              ].join(','),
+            }
+          : {}),
       });
       return;
   }

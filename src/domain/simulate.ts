@@ -42,16 +42,31 @@ export interface SimEvent {
 }
 
 /** Parses an actions file (YAML or JSON list); problems name `actions[i].field`. */
-export function parseActions(text: string, source = 'actions'): { ok: true; actions: SimAction[] } | { ok: false; problems: Problem[] } {
+export function parseActions(
+  text: string,
+  source = 'actions',
+): { ok: true; actions: SimAction[] } | { ok: false; problems: Problem[] } {
   let data: unknown;
   try {
     data = parseYaml(text);
   } catch (e) {
-    return { ok: false, problems: [problem(source, `not valid YAML/JSON: ${e instanceof Error ? e.message : String(e)}`, 'YAML/JSON として読めません')] };
+    return {
+      ok: false,
+      problems: [
+        problem(
+          source,
+          `not valid YAML/JSON: ${e instanceof Error ? e.message : String(e)}`,
+          'YAML/JSON として読めません',
+        ),
+      ],
+    };
   }
   const parsed = z.array(actionSchema).safeParse(data ?? []);
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => problem(formatPath(['actions', ...i.path]), i.message, '不正な値です')) };
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((i) => problem(formatPath(['actions', ...i.path]), i.message, '不正な値です')),
+    };
   }
   return { ok: true, actions: parsed.data };
 }
@@ -60,26 +75,47 @@ function toCommand(a: SimAction, path: string): { measure: string; command: Comm
   const slash = a.target.indexOf('/');
   const measure = slash < 0 ? a.target : a.target.slice(0, slash);
   const milestone = slash < 0 ? undefined : a.target.slice(slash + 1);
-  const needMilestone = (): string | Problem => milestone ?? problem(`${path}.target`, `${a.do} needs <measure>/<milestone>: ${a.target}`, `${a.do} には <施策>/<マイルストーン> が必要です: ${a.target}`);
+  const needMilestone = (): string | Problem =>
+    milestone ??
+    problem(
+      `${path}.target`,
+      `${a.do} needs <measure>/<milestone>: ${a.target}`,
+      `${a.do} には <施策>/<マイルストーン> が必要です: ${a.target}`,
+    );
   switch (a.do) {
     case 'cancel':
       return { measure, command: { type: 'cancel', reason: a.reason ?? '' } };
     case 'reassign':
-      return { measure, command: { type: 'reassign', ...(milestone !== undefined ? { milestone } : {}), to: a.to ?? '', reason: a.reason ?? '' } };
+      return {
+        measure,
+        command: {
+          type: 'reassign',
+          ...(milestone !== undefined ? { milestone } : {}),
+          to: a.to ?? '',
+          reason: a.reason ?? '',
+        },
+      };
     default: {
       const m = needMilestone();
       if (typeof m !== 'string') return m;
-      if (a.do === 'complete') return { measure, command: { type: 'complete', milestone: m, evidence: a.evidence ?? '' } };
+      if (a.do === 'complete')
+        return { measure, command: { type: 'complete', milestone: m, evidence: a.evidence ?? '' } };
       if (a.do === 'forecast') return { measure, command: { type: 'forecast', milestone: m, date: a.date ?? '' } };
-      if (a.do === 'replan') return { measure, command: { type: 'replan', milestone: m, date: a.date ?? '', reason: a.reason ?? '' } };
+      if (a.do === 'replan')
+        return { measure, command: { type: 'replan', milestone: m, date: a.date ?? '', reason: a.reason ?? '' } };
       return { measure, command: { type: a.do, milestone: m, ...(a.reason ? { reason: a.reason } : {}) } };
     }
   }
 }
 
 const eventKind: Record<string, string> = {
-  completed: 'completed', forecast: 'forecast', 'replan-requested': 'replan-requested', replanned: 'replanned',
-  'replan-rejected': 'replan-rejected', cancelled: 'cancelled', reassigned: 'reassigned',
+  completed: 'completed',
+  forecast: 'forecast',
+  'replan-requested': 'replan-requested',
+  replanned: 'replanned',
+  'replan-rejected': 'replan-rejected',
+  cancelled: 'cancelled',
+  reassigned: 'reassigned',
 };
 
 /** Builds the measure states a plan starts with at instant `startedAt`. */
@@ -108,9 +144,18 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
   const actions = (opts.actions ?? []).map((a, i) => {
     const path = `actions[${i}]`;
     const at = parseInstant(a.at, zone);
-    if (at === undefined) problems.push(problem(`${path}.at`, `not a date or time: ${a.at}`, `日時ではありません: ${a.at}`));
-    else if (at < opts.from) problems.push(problem(`${path}.at`, `${a.at} lies before the start of the simulation (--from)`, `${a.at} はシミュレーション開始（--from）より前です`));
-    if (a.date !== undefined && !isLocalDate(a.date)) problems.push(problem(`${path}.date`, `not a date: ${a.date}`, `日付ではありません: ${a.date}`));
+    if (at === undefined)
+      problems.push(problem(`${path}.at`, `not a date or time: ${a.at}`, `日時ではありません: ${a.at}`));
+    else if (at < opts.from)
+      problems.push(
+        problem(
+          `${path}.at`,
+          `${a.at} lies before the start of the simulation (--from)`,
+          `${a.at} はシミュレーション開始（--from）より前です`,
+        ),
+      );
+    if (a.date !== undefined && !isLocalDate(a.date))
+      problems.push(problem(`${path}.date`, `not a date: ${a.date}`, `日付ではありません: ${a.date}`));
     return { a, at: at ?? 0, path, index: i };
   });
   if (problems.length) throw new ProblemError(problems);
@@ -120,7 +165,11 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
   const emails = (state: MeasureState, ids: string[]) => ids.map((id) => state.people[id]?.email ?? id);
   // One lazy schedule per milestone, advanced as time passes and rebuilt when its measure changes,
   // so a long simulation costs in proportion to what it emits.
-  type Head = { state: MeasureState; schedule: Generator<PlannedNotification, void, undefined>; next: PlannedNotification | undefined };
+  type Head = {
+    state: MeasureState;
+    schedule: Generator<PlannedNotification, void, undefined>;
+    next: PlannedNotification | undefined;
+  };
   let cursor = opts.from;
   const advance = (h: Head) => {
     do {
@@ -151,7 +200,15 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
       for (const h of due) {
         const n = h.next as PlannedNotification;
         h.state.sent.push({ key: n.key, at: n.at, kind: n.kind, milestone: n.milestone, level: n.level, to: n.to });
-        events.push({ at: formatInstant(n.at, zone), ms: n.at, kind: n.kind, measure: n.measure, milestone: n.milestone, level: n.level, to: emails(h.state, n.to) });
+        events.push({
+          at: formatInstant(n.at, zone),
+          ms: n.at,
+          kind: n.kind,
+          measure: n.measure,
+          milestone: n.milestone,
+          level: n.level,
+          to: emails(h.state, n.to),
+        });
         advance(h);
       }
       continue;
@@ -161,21 +218,46 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
     const cmd = toCommand(action.a, action.path);
     if (!('command' in cmd)) throw new ProblemError([cmd]);
     const state = byId.get(cmd.measure);
-    if (!state) throw new ProblemError([problem(`${action.path}.target`, `unknown measure: ${cmd.measure}`, `施策がありません: ${cmd.measure}`)]);
+    if (!state)
+      throw new ProblemError([
+        problem(`${action.path}.target`, `unknown measure: ${cmd.measure}`, `施策がありません: ${cmd.measure}`),
+      ]);
     const env = { actor: action.a.as, at: action.at, command: cmd.command };
     const refused = validateCommand(state, env);
     if (refused.length) {
-      throw new ProblemError(refused.map((p) => problem(`${action.path} (${action.a.do} ${action.a.target} at ${action.a.at})`, `${p.path ? `${p.path}: ` : ''}${p.en}`, `${p.path ? `${p.path}: ` : ''}${p.ja}`)));
+      throw new ProblemError(
+        refused.map((p) =>
+          problem(
+            `${action.path} (${action.a.do} ${action.a.target} at ${action.a.at})`,
+            `${p.path ? `${p.path}: ` : ''}${p.en}`,
+            `${p.path ? `${p.path}: ` : ''}${p.ja}`,
+          ),
+        ),
+      );
     }
     const before = state.actions.length;
     applyCommand(state, env);
     refreshExternal(states);
     heads.set(state, headsOf(state));
     for (const rec of state.actions.slice(before)) {
-      events.push({ at: formatInstant(rec.at, zone), ms: rec.at, kind: eventKind[rec.kind] ?? rec.kind, measure: state.measure.id, ...(rec.milestone ? { milestone: rec.milestone } : {}), by: rec.actor, details: rec.details });
+      events.push({
+        at: formatInstant(rec.at, zone),
+        ms: rec.at,
+        kind: eventKind[rec.kind] ?? rec.kind,
+        measure: state.measure.id,
+        ...(rec.milestone ? { milestone: rec.milestone } : {}),
+        by: rec.actor,
+        details: rec.details,
+      });
     }
   }
-  return events.sort((a, b) => a.ms - b.ms || cmp(a.measure, b.measure) || cmp(a.milestone ?? '', b.milestone ?? '') || (a.level ?? -1) - (b.level ?? -1));
+  return events.sort(
+    (a, b) =>
+      a.ms - b.ms ||
+      cmp(a.measure, b.measure) ||
+      cmp(a.milestone ?? '', b.milestone ?? '') ||
+      (a.level ?? -1) - (b.level ?? -1),
+  );
 }
 
 /** `simulate --from` default and parsing: 00:00 of a date in the program's time zone. */

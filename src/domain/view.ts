@@ -2,7 +2,14 @@
 import type { Localized } from './plan';
 import type { MeasureState } from './model';
 import { milestoneOwner } from './planner';
-import { dependencyRisks, measureStatus, milestoneStatus, nextDue, type MeasureStatus, type MilestoneStatus } from './status';
+import {
+  dependencyRisks,
+  measureStatus,
+  milestoneStatus,
+  nextDue,
+  type MeasureStatus,
+  type MilestoneStatus,
+} from './status';
 
 /** One milestone with its four dates and status. */
 export interface MilestoneView {

@@ -73,14 +73,22 @@ export function findFreePort(host: string = HOST): Promise<number> {
 }
 
 /** The command-line arguments of `temporal server start-dev` for these options. */
-function devServerArgs(opts: { port: number; uiPort?: number; headless?: boolean; dbFile?: string; namespace?: string; dynamicConfig?: Record<string, string | number | boolean> }): string[] {
+function devServerArgs(opts: {
+  port: number;
+  uiPort?: number;
+  headless?: boolean;
+  dbFile?: string;
+  namespace?: string;
+  dynamicConfig?: Record<string, string | number | boolean>;
+}): string[] {
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(opts.port), '--color', 'never'];
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));
   if (opts.dbFile !== undefined) args.push('--db-filename', opts.dbFile);
   if (opts.namespace !== undefined && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   for (const sa of SEARCH_ATTRIBUTE_REGISTRATIONS) args.push('--search-attribute', `${sa.name}=${sa.cliType}`);
-  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {}))
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return args;
 }
 
@@ -88,13 +96,17 @@ function devServerArgs(opts: { port: number; uiPort?: number; headless?: boolean
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   // A busy port would let the readiness check below answer from whatever already listens there.
   if (opts.port !== undefined && !(await isPortFree(opts.port))) {
-    throw new Error(`Cannot start the Temporal dev server: port ${opts.port} on ${HOST} is already in use (another Temporal server, or an earlier \`remediate dev\` still running?). Stop it or choose another port.`);
+    throw new Error(
+      `Cannot start the Temporal dev server: port ${opts.port} on ${HOST} is already in use (another Temporal server, or an earlier \`remediate dev\` still running?). Stop it or choose another port.`,
+    );
   }
   const port = opts.port ?? (await findFreePort());
   let uiPort: number | undefined;
   if (!opts.headless) {
     if (opts.uiPort !== undefined && !(await isPortFree(opts.uiPort))) {
-      throw new Error(`Cannot start the Temporal dev server: the Web UI port ${opts.uiPort} on ${HOST} is already in use. Stop what uses it or choose another port.`);
+      throw new Error(
+        `Cannot start the Temporal dev server: the Web UI port ${opts.uiPort} on ${HOST} is already in use. Stop what uses it or choose another port.`,
+      );
     }
     uiPort = opts.uiPort ?? ((await isPortFree(port + 1000)) ? port + 1000 : await findFreePort());
   }
@@ -105,7 +117,14 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     log = createWriteStream(opts.logFile, { flags: 'a' });
   }
 
-  const args = devServerArgs({ port, uiPort, headless: opts.headless, dbFile: opts.dbFile, namespace: opts.namespace, dynamicConfig: opts.dynamicConfig });
+  const args = devServerArgs({
+    port,
+    uiPort,
+    headless: opts.headless,
+    dbFile: opts.dbFile,
+    namespace: opts.namespace,
+    dynamicConfig: opts.dynamicConfig,
+  });
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
   // The last lines of output, for the error message when the server does not come up.
@@ -166,7 +185,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   };
 
   const failure = (reason: string) => {
-    const tail = lastLines.length > 0 ? `\nLast lines of its output:\n  ${lastLines.join('\n  ')}` : ' (it printed nothing)';
+    const tail =
+      lastLines.length > 0 ? `\nLast lines of its output:\n  ${lastLines.join('\n  ')}` : ' (it printed nothing)';
     return new Error(`Temporal dev server (${opts.cliPath} ${args.join(' ')}) ${reason}.${tail}`);
   };
 
@@ -181,11 +201,19 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       await stop();
       throw failure(`exited before answering (${exit.signal ?? `exit code ${exit.code}`})`);
     }
-    if (await answers(address, opts.namespace ?? 'default').then(() => true, (err: unknown) => ((lastError = err), false))) break;
+    if (
+      await answers(address, opts.namespace ?? 'default').then(
+        () => true,
+        (err: unknown) => ((lastError = err), false),
+      )
+    )
+      break;
     if (Date.now() > deadline) {
       await stop();
       const why = lastError instanceof Error ? lastError.message.split('\n')[0] : String(lastError);
-      throw failure(`did not answer on ${address} within ${Math.round((opts.startTimeoutMs ?? 60_000) / 1000)} s (${why})`);
+      throw failure(
+        `did not answer on ${address} within ${Math.round((opts.startTimeoutMs ?? 60_000) / 1000)} s (${why})`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

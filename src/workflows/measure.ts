@@ -40,13 +40,16 @@ import { MEASURE, NEXT_DUE, OWNER, PROGRAM, STATUS } from './search-attributes';
 const { sendNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>({
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '1 day',
-  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', nonRetryableErrorTypes: ['BadNotification'] },
+  retry: {
+    initialInterval: '30 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 minutes',
+    nonRetryableErrorTypes: ['BadNotification'],
+  },
 });
 
 /** Start input (from a plan) or the state carried over by continue-as-new. */
-export type MeasureWorkflowInput =
-  | { init: MeasureInit; actor: string }
-  | { state: MeasureState; cursor: number };
+export type MeasureWorkflowInput = { init: MeasureInit; actor: string } | { state: MeasureState; cursor: number };
 
 /** Every update takes the acting person with the command's own fields. */
 export type Act<C> = Omit<C, 'type'> & { actor: string };
@@ -72,15 +75,23 @@ export const REFUSED = 'Refused';
 
 /** One durable workflow per measure, id `measure/<program>/<measure>`. */
 export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void> {
-  const state: MeasureState = 'state' in input ? input.state : initialState({ ...input.init, startedAt: Date.now(), actor: input.actor });
+  const state: MeasureState =
+    'state' in input ? input.state : initialState({ ...input.init, startedAt: Date.now(), actor: input.actor });
   // Every notification with `at < cursor` has been dealt with.
   let cursor = 'state' in input ? input.cursor : state.startedAt;
   let version = 0;
   const published = { view: '' };
   const toTell: Array<{ measure: string; ref: string; info: DependencyInfo }> = [];
 
-  const register = <T extends Command['type']>(def: ReturnType<typeof defineUpdate<MeasureState, [Act<CommandOf<T>>]>>, type: T) => {
-    const envelope = ({ actor, ...fields }: Act<CommandOf<T>>) => ({ actor, at: Date.now(), command: { ...fields, type } as unknown as Command });
+  const register = <T extends Command['type']>(
+    def: ReturnType<typeof defineUpdate<MeasureState, [Act<CommandOf<T>>]>>,
+    type: T,
+  ) => {
+    const envelope = ({ actor, ...fields }: Act<CommandOf<T>>) => ({
+      actor,
+      at: Date.now(),
+      command: { ...fields, type } as unknown as Command,
+    });
     setHandler(
       def,
       (args) => {
@@ -102,7 +113,12 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
           const malformed = commandShapeProblems(type, args);
           const problems = malformed.length ? malformed : validateCommand(state, envelope(args));
           if (problems.length) {
-            throw ApplicationFailure.create({ type: REFUSED, nonRetryable: true, message: problems.map(formatProblem).join('\n'), details: problems });
+            throw ApplicationFailure.create({
+              type: REFUSED,
+              nonRetryable: true,
+              message: problems.map(formatProblem).join('\n'),
+              details: problems,
+            });
           }
         },
       },
@@ -137,10 +153,13 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
       await condition(allHandlersFinished);
       // Changes made by updates that arrived while mail was going out must reach the dependents
       // before this run ends (the first version of this workflow could drop them here).
-      if (toTell.length > 0 && patched('tell-dependents-before-continue-as-new')) await tellDependents(state, toTell.splice(0));
+      if (toTell.length > 0 && patched('tell-dependents-before-continue-as-new'))
+        await tellDependents(state, toTell.splice(0));
       await continueAsNew<typeof measureWorkflow>({ state, cursor });
     }
-    const wakeAt = [nextNotificationAt(state, cursor), nextStatusChangeAt(state, now)].filter((t): t is number => t !== undefined);
+    const wakeAt = [nextNotificationAt(state, cursor), nextStatusChangeAt(state, now)].filter(
+      (t): t is number => t !== undefined,
+    );
     const seen = version;
     const changed = () => version !== seen || workflowInfo().continueAsNewSuggested;
     if (wakeAt.length) await condition(changed, Math.max(1, Math.min(...wakeAt) - now));
@@ -164,10 +183,16 @@ async function send(state: MeasureState, n: PlannedNotification): Promise<void> 
   }
 }
 
-async function tellDependents(state: MeasureState, items: Array<{ measure: string; ref: string; info: DependencyInfo }>): Promise<void> {
+async function tellDependents(
+  state: MeasureState,
+  items: Array<{ measure: string; ref: string; info: DependencyInfo }>,
+): Promise<void> {
   for (const { measure, ref, info } of items) {
     try {
-      await getExternalWorkflowHandle(measureWorkflowId(state.program.id, measure)).signal(dependencyChangedSignal, { ref, info });
+      await getExternalWorkflowHandle(measureWorkflowId(state.program.id, measure)).signal(dependencyChangedSignal, {
+        ref,
+        info,
+      });
     } catch (err) {
       // The dependent measure may not exist (yet, or any more): its status then uses the plan's dates.
       log.warn('could not tell a dependent measure', { measure, ref, error: String(err) });

@@ -19,22 +19,44 @@ import { connectDevServer } from '../support/temporal';
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'remediate');
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(bin, args, { cwd: root, env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default', REMEDIATE_AS: '', ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      bin,
+      args,
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: inject('temporalAddress'),
+          TEMPORAL_NAMESPACE: 'default',
+          REMEDIATE_AS: '',
+          ...env,
+        },
+      },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 function temporalList(query: string): Promise<Array<{ execution: { workflowId: string } }>> {
   return new Promise((resolve, reject) => {
-    execFile(inject('temporalCliPath'), ['workflow', 'list', '--address', inject('temporalAddress'), '--query', query, '-o', 'json'], (err, stdout) => {
-      if (err) reject(new Error(`temporal workflow list failed: ${err.message}`));
-      else resolve(stdout.trim() ? (JSON.parse(stdout) as Array<{ execution: { workflowId: string } }>) : []);
-    });
+    execFile(
+      inject('temporalCliPath'),
+      ['workflow', 'list', '--address', inject('temporalAddress'), '--query', query, '-o', 'json'],
+      (err, stdout) => {
+        if (err) reject(new Error(`temporal workflow list failed: ${err.message}`));
+        else resolve(stdout.trim() ? (JSON.parse(stdout) as Array<{ execution: { workflowId: string } }>) : []);
+      },
+    );
   });
 }
 
@@ -52,8 +74,13 @@ const today = dateOf(Date.now(), 'Asia/Tokyo');
 function planDoc(extraMilestone = false, headDue = addDays(today, 40)) {
   return {
     program: {
-      id: program, title: { ja: 'CLI 試験', en: 'CLI test' }, directive: { ref: 'T-1', issuer: 'MIC', issuedOn: '2024-04-16' },
-      timezone: 'Asia/Tokyo', calendar: 'jp', managers: ['suzuki'], comms: ['kato'],
+      id: program,
+      title: { ja: 'CLI 試験', en: 'CLI test' },
+      directive: { ref: 'T-1', issuer: 'MIC', issuedOn: '2024-04-16' },
+      timezone: 'Asia/Tokyo',
+      calendar: 'jp',
+      managers: ['suzuki'],
+      comms: ['kato'],
     },
     people: {
       suzuki: { name: '鈴木 一郎', email: 'suzuki@example.jp' },
@@ -61,17 +88,44 @@ function planDoc(extraMilestone = false, headDue = addDays(today, 40)) {
       tanaka: { name: '田中 次郎', email: 'tanaka@example.jp' },
       kato: { name: '加藤 四郎', email: 'kato@example.jp' },
     },
-    policies: { standard: { notifyAt: '09:00', remindBefore: [7, 1], escalation: [{ afterBusinessDays: 1, notify: ['owner', 'manager'] }], repeatEveryBusinessDays: 5 } },
+    policies: {
+      standard: {
+        notifyAt: '09:00',
+        remindBefore: [7, 1],
+        escalation: [{ afterBusinessDays: 1, notify: ['owner', 'manager'] }],
+        repeatEveryBusinessDays: 5,
+      },
+    },
     measures: [
       {
-        id: 'auth', title: { ja: '認証基盤の分離', en: 'Separate auth' }, owner: 'sato', sponsor: 'tanaka', policy: 'standard', internalNotes: 'internal',
+        id: 'auth',
+        title: { ja: '認証基盤の分離', en: 'Separate auth' },
+        owner: 'sato',
+        sponsor: 'tanaka',
+        policy: 'standard',
+        internalNotes: 'internal',
         milestones: [
           { id: 'head', title: { ja: '本体', en: 'Head' }, due: headDue },
           { id: 'late', title: { ja: '遅延', en: 'Late' }, due: addDays(today, -10) },
-          ...(extraMilestone ? [{ id: 'overseas', title: { ja: '海外', en: 'Overseas' }, due: addDays(today, 90), dependsOn: ['auth/head'] }] : []),
+          ...(extraMilestone
+            ? [
+                {
+                  id: 'overseas',
+                  title: { ja: '海外', en: 'Overseas' },
+                  due: addDays(today, 90),
+                  dependsOn: ['auth/head'],
+                },
+              ]
+            : []),
         ],
       },
-      { id: 'soc', title: { ja: 'SOC', en: 'SOC' }, owner: 'tanaka', policy: 'standard', milestones: [{ id: 'tier1', title: { ja: 'Tier1', en: 'Tier 1' }, due: addDays(today, 20) }] },
+      {
+        id: 'soc',
+        title: { ja: 'SOC', en: 'SOC' },
+        owner: 'tanaka',
+        policy: 'standard',
+        milestones: [{ id: 'tier1', title: { ja: 'Tier1', en: 'Tier 1' }, due: addDays(today, 20) }],
+      },
     ],
   };
 }
@@ -86,7 +140,15 @@ describe('remediate CLI on the dev server', () => {
   beforeAll(async () => {
     writeFileSync(planFile, stringify(planDoc()));
     connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    worker = await createWorker({ connection, namespace: 'default', mail: { transport: outboxTransport(path.join(dir, 'outbox')), ledger: memoryLedger(), from: 'tracker@example.jp' } });
+    worker = await createWorker({
+      connection,
+      namespace: 'default',
+      mail: {
+        transport: outboxTransport(path.join(dir, 'outbox')),
+        ledger: memoryLedger(),
+        from: 'tracker@example.jp',
+      },
+    });
     running = worker.run();
   });
   afterAll(async () => {
@@ -118,16 +180,29 @@ describe('remediate CLI on the dev server', () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ program, started: ['auth', 'soc'], amended: [] });
     const second = await run(['plan', 'apply', planFile, '--as', 'suzuki', '--json']);
     expect(JSON.parse(second.stdout)).toMatchObject({ started: [], amended: [], unchanged: ['auth', 'soc'] });
-    const history = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as { actions: unknown[] };
+    const history = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as {
+      actions: unknown[];
+    };
     expect(history.actions).toHaveLength(1);
   });
 
   it('shows status with four dates and a status per milestone', async () => {
-    const r = await eventually(() => run(['status', '--program', program, '--json']), (x) => x.code === 0 && (JSON.parse(x.stdout) as { measures: unknown[] }).measures.length === 2);
-    const doc = JSON.parse(r.stdout) as { measures: Array<{ measure: string; status: string; milestones: Array<Record<string, unknown>> }> };
+    const r = await eventually(
+      () => run(['status', '--program', program, '--json']),
+      (x) => x.code === 0 && (JSON.parse(x.stdout) as { measures: unknown[] }).measures.length === 2,
+    );
+    const doc = JSON.parse(r.stdout) as {
+      measures: Array<{ measure: string; status: string; milestones: Array<Record<string, unknown>> }>;
+    };
     const auth = doc.measures.find((m) => m.measure === 'auth');
     expect(auth?.status).toBe('overdue');
-    expect(auth?.milestones.find((m) => m.id === 'head')).toMatchObject({ originalDue: addDays(today, 40), due: addDays(today, 40), forecast: null, completedOn: null, status: 'on-track' });
+    expect(auth?.milestones.find((m) => m.id === 'head')).toMatchObject({
+      originalDue: addDays(today, 40),
+      due: addDays(today, 40),
+      forecast: null,
+      completedOn: null,
+      status: 'on-track',
+    });
     expect(auth?.milestones.find((m) => m.id === 'late')).toMatchObject({ status: 'overdue' });
     const text = await run(['status', '--program', program]);
     expect(text.stdout).toContain('/head');
@@ -135,51 +210,144 @@ describe('remediate CLI on the dev server', () => {
   });
 
   it('completes with evidence, and history shows the actor and the evidence', async () => {
-    const r = await run(['milestone', 'complete', 'auth/late', '--evidence', 'CHG-1234', '--as', 'sato', '--program', program]);
+    const r = await run([
+      'milestone',
+      'complete',
+      'auth/late',
+      '--evidence',
+      'CHG-1234',
+      '--as',
+      'sato',
+      '--program',
+      program,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const h = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as { actions: Array<{ kind: string; actor: string; details: Record<string, string> }> };
-    expect(h.actions.at(-1)).toMatchObject({ kind: 'completed', actor: 'sato', details: { evidence: 'CHG-1234', on: today } });
+    const h = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as {
+      actions: Array<{ kind: string; actor: string; details: Record<string, string> }>;
+    };
+    expect(h.actions.at(-1)).toMatchObject({
+      kind: 'completed',
+      actor: 'sato',
+      details: { evidence: 'CHG-1234', on: today },
+    });
   });
 
   it('refuses an unauthorised action with exit 2 and leaves no trace in history', async () => {
-    const handle = () => import('@temporalio/client').then(async ({ Connection, Client }) => {
-      const c = await Connection.connect({ address: inject('temporalAddress') });
-      return { c, h: new Client({ connection: c }).workflow.getHandle(`measure/${program}/auth`) };
-    });
+    const handle = () =>
+      import('@temporalio/client').then(async ({ Connection, Client }) => {
+        const c = await Connection.connect({ address: inject('temporalAddress') });
+        return { c, h: new Client({ connection: c }).workflow.getHandle(`measure/${program}/auth`) };
+      });
     const { c, h } = await handle();
     const before = (await h.fetchHistory()).events?.length ?? 0;
-    const refused = await run(['milestone', 'complete', 'auth/head', '--evidence', 'x', '--as', 'kato', '--program', program]);
+    const refused = await run([
+      'milestone',
+      'complete',
+      'auth/head',
+      '--evidence',
+      'x',
+      '--as',
+      'kato',
+      '--program',
+      program,
+    ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/kato may not complete auth\/head/);
-    const stranger = await run(['milestone', 'complete', 'auth/head', '--evidence', 'x', '--as', 'mallory', '--program', program]);
+    const stranger = await run([
+      'milestone',
+      'complete',
+      'auth/head',
+      '--evidence',
+      'x',
+      '--as',
+      'mallory',
+      '--program',
+      program,
+    ]);
     expect(stranger.code).toBe(2);
     expect(stranger.stderr).toMatch(/unknown person: mallory/);
-    const noEvidence = await run(['milestone', 'replan', 'auth/head', '--date', '2020-01-01', '--reason', 'x', '--as', 'sato', '--program', program]);
+    const noEvidence = await run([
+      'milestone',
+      'replan',
+      'auth/head',
+      '--date',
+      '2020-01-01',
+      '--reason',
+      'x',
+      '--as',
+      'sato',
+      '--program',
+      program,
+    ]);
     expect(noEvidence.code).toBe(2);
     expect(noEvidence.stderr).toMatch(/lies before today/);
     // A malformed payload from another client is refused by the validator too, naming the field.
-    const malformed = h.executeUpdate(completeUpdate, { args: [{ actor: 'sato', milestone: 'head', evidence: 42 as unknown as string }] });
-    await expect(malformed).rejects.toMatchObject({ cause: { message: expect.stringContaining('evidence: expected string') as unknown } });
+    const malformed = h.executeUpdate(completeUpdate, {
+      args: [{ actor: 'sato', milestone: 'head', evidence: 42 as unknown as string }],
+    });
+    await expect(malformed).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('evidence: expected string') as unknown },
+    });
     expect((await h.fetchHistory()).events?.length ?? 0).toBe(before);
     await c.close();
     const noProgram = await run(['status', '--program', 'no-such-program']);
     expect(noProgram.code).toBe(2);
     expect(noProgram.stderr).toContain('unknown program: no-such-program');
-    const unknown = await run(['milestone', 'complete', 'nope/head', '--evidence', 'x', '--as', 'sato', '--program', program]);
+    const unknown = await run([
+      'milestone',
+      'complete',
+      'nope/head',
+      '--evidence',
+      'x',
+      '--as',
+      'sato',
+      '--program',
+      program,
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown measure: nope/);
   });
 
   it('re-plans with approval, and refuses a plan file that moves a date silently', async () => {
     const to = addDays(today, 50);
-    expect((await run(['milestone', 'replan', 'auth/head', '--date', to, '--reason', 'vendor delay', '--as', 'sato', '--program', program])).code).toBe(0);
+    expect(
+      (
+        await run([
+          'milestone',
+          'replan',
+          'auth/head',
+          '--date',
+          to,
+          '--reason',
+          'vendor delay',
+          '--as',
+          'sato',
+          '--program',
+          program,
+        ])
+      ).code,
+    ).toBe(0);
     const approved = await run(['replan', 'approve', 'auth/head', '--as', 'suzuki', '--program', program, '--json']);
     expect(JSON.parse(approved.stdout)).toMatchObject({ due: to, originalDue: addDays(today, 40) });
-    const h = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as { changeLog: Array<Record<string, unknown>> };
-    expect(h.changeLog).toEqual([expect.objectContaining({ kind: 'extension', from: addDays(today, 40), to, reason: 'vendor delay', requestedBy: 'sato', decidedBy: 'suzuki', decision: 'approved' })]);
+    const h = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as {
+      changeLog: Array<Record<string, unknown>>;
+    };
+    expect(h.changeLog).toEqual([
+      expect.objectContaining({
+        kind: 'extension',
+        from: addDays(today, 40),
+        to,
+        reason: 'vendor delay',
+        requestedBy: 'sato',
+        decidedBy: 'suzuki',
+        decision: 'approved',
+      }),
+    ]);
     // The original file still says the original date: unchanged.
-    expect(JSON.parse((await run(['plan', 'apply', planFile, '--as', 'suzuki', '--json'])).stdout)).toMatchObject({ amended: [] });
+    expect(JSON.parse((await run(['plan', 'apply', planFile, '--as', 'suzuki', '--json'])).stdout)).toMatchObject({
+      amended: [],
+    });
     const moved = path.join(dir, 'moved.yaml');
     writeFileSync(moved, stringify(planDoc(false, addDays(today, 60))));
     const r = await run(['plan', 'apply', moved, '--as', 'suzuki']);
@@ -193,15 +361,26 @@ describe('remediate CLI on the dev server', () => {
     const r = await run(['plan', 'apply', grown, '--as', 'suzuki', '--json']);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ amended: ['auth'], unchanged: ['soc'] });
-    const h = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as { actions: Array<{ kind: string; actor: string; details: Record<string, string> }> };
+    const h = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as {
+      actions: Array<{ kind: string; actor: string; details: Record<string, string> }>;
+    };
     expect(h.actions.at(-1)).toMatchObject({ kind: 'amended', actor: 'suzuki', details: { added: 'overseas' } });
   });
 
   it('exposes search attributes to `temporal workflow list --query`', async () => {
-    const overdue = await eventually(() => temporalList(`RemediationProgram = '${program}' AND RemediationOwner = 'tanaka'`), (x) => x.length === 1);
+    const overdue = await eventually(
+      () => temporalList(`RemediationProgram = '${program}' AND RemediationOwner = 'tanaka'`),
+      (x) => x.length === 1,
+    );
     expect(overdue.map((w) => w.execution.workflowId)).toEqual([`measure/${program}/soc`]);
-    const all = await eventually(() => temporalList(`RemediationProgram = '${program}' AND RemediationStatus = 'on-track'`), (x) => x.length === 2);
-    expect(all.map((w) => w.execution.workflowId).sort()).toEqual([`measure/${program}/auth`, `measure/${program}/soc`]);
+    const all = await eventually(
+      () => temporalList(`RemediationProgram = '${program}' AND RemediationStatus = 'on-track'`),
+      (x) => x.length === 2,
+    );
+    expect(all.map((w) => w.execution.workflowId).sort()).toEqual([
+      `measure/${program}/auth`,
+      `measure/${program}/soc`,
+    ]);
   });
 
   it('continues as new when the server suggests it, carrying the whole state over', async () => {
@@ -211,17 +390,27 @@ describe('remediate CLI on the dev server', () => {
     const firstRun = (await handle.describe()).runId;
     // The shared dev server suggests continue-as-new after 60 events (test/global-setup.ts).
     for (let i = 1; i <= 25; i++) {
-      await handle.executeUpdate(forecastUpdate, { args: [{ actor: 'tanaka', milestone: 'tier1', date: addDays(today, 20 + i) }] });
+      await handle.executeUpdate(forecastUpdate, {
+        args: [{ actor: 'tanaka', milestone: 'tier1', date: addDays(today, 20 + i) }],
+      });
     }
-    const after = await eventually(() => handle.query(stateQuery), (s) => s.actions.length === before.actions.length + 25);
+    const after = await eventually(
+      () => handle.query(stateQuery),
+      (s) => s.actions.length === before.actions.length + 25,
+    );
     const d = await handle.describe();
     expect(d.runId).not.toBe(firstRun);
     expect(d.status.name).toBe('RUNNING');
     expect(after.actions.slice(0, before.actions.length)).toEqual(before.actions);
-    expect(after.milestones[0]).toMatchObject({ originalDue: before.milestones[0]?.originalDue, forecast: addDays(today, 45) });
+    expect(after.milestones[0]).toMatchObject({
+      originalDue: before.milestones[0]?.originalDue,
+      forecast: addDays(today, 45),
+    });
     expect(after.actions.map((a) => a.seq)).toEqual(after.actions.map((_, i) => i + 1));
     // The new run keeps its search attributes and answers the CLI.
-    const r = JSON.parse((await run(['history', 'soc', '--program', program, '--json'])).stdout) as { actions: unknown[] };
+    const r = JSON.parse((await run(['history', 'soc', '--program', program, '--json'])).stdout) as {
+      actions: unknown[];
+    };
     expect(r.actions).toHaveLength(after.actions.length);
     await c.close();
   });

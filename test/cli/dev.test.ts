@@ -12,15 +12,23 @@ import { findFreePort } from '../../src/local/dev-server';
 
 const root = path.join(__dirname, '..', '..');
 /** This process's environment without settings that would point `dev` elsewhere. */
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_') && !['REMEDIATE_AS', 'SMTP_URL', 'REMEDIATE_VAR_DIR'].includes(k)));
+const cleanEnv = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) => !k.startsWith('TEMPORAL_') && !['REMEDIATE_AS', 'SMTP_URL', 'REMEDIATE_VAR_DIR'].includes(k),
+  ),
+);
 
 /** Runs `remediate dev` until it prints its closing hint, then sends SIGINT; resolves with output and exit code. */
 function devSession(varDir: string, port: number, uiPort: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, 'bin', 'remediate'), ['dev', '--port', String(port), '--ui-port', String(uiPort)], {
-      cwd: root,
-      env: { ...cleanEnv, REMEDIATE_VAR_DIR: varDir },
-    });
+    const child = spawn(
+      path.join(root, 'bin', 'remediate'),
+      ['dev', '--port', String(port), '--ui-port', String(uiPort)],
+      {
+        cwd: root,
+        env: { ...cleanEnv, REMEDIATE_VAR_DIR: varDir },
+      },
+    );
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -23,7 +23,12 @@ function slotSoon(): { today: string; notifyAt: string } | undefined {
   const at = new Date(Math.ceil((Date.now() + 120_000) / 60_000) * 60_000);
   const today = dateOf(Date.now(), ZONE);
   if (dateOf(at.getTime(), ZONE) !== today || weekday(today) >= 6) return undefined;
-  const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
+  const hhmm = new Intl.DateTimeFormat('en-GB', {
+    timeZone: ZONE,
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(at);
   return { today, notifyAt: hhmm };
 }
 
@@ -38,53 +43,87 @@ describe('remediate worker with SMTP on the dev server', () => {
   });
 
   // The weekdays calendar has no slot on a Saturday or Sunday in Tokyo: nothing to wait for then.
-  it.skipIf(!slot)('delivers the reminder of the slot to a real SMTP server, in both languages', async () => {
-    if (!slot) return;
-    smtp = await startLoopbackSmtp();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-worker-'));
-    const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: WORKER_E2E_NAMESPACE, SMTP_URL: smtp.url, MAIL_FROM: 'tracker@example.jp', REMEDIATE_VAR_DIR: dir, REMEDIATE_AS: 'suzuki' };
-    const program = `mail-${Date.now().toString(36)}`;
-    const planFile = path.join(dir, 'plan.yaml');
-    writeFileSync(planFile, stringify({
-      program: { id: program, title: { ja: 'メール試験', en: 'Mail test' }, directive: { ref: 'T-2', issuer: 'MIC', issuedOn: '2024-04-16' }, timezone: ZONE, calendar: 'weekdays', managers: ['suzuki'] },
-      people: {
-        suzuki: { name: '鈴木 一郎', email: 'suzuki@example.jp' },
-        sato: { name: '佐藤 花子', email: 'sato@example.jp', lang: 'en' },
-        tanaka: { name: '田中 次郎', email: 'tanaka@example.jp' },
-      },
-      policies: { standard: { notifyAt: slot.notifyAt, remindBefore: [7], remindOnDue: true } },
-      measures: [{
-        id: 'auth', title: { ja: '認証基盤の分離', en: 'Separate auth' }, owner: 'sato', policy: 'standard',
-        milestones: [
-          { id: 'head', title: { ja: '本体', en: 'Head company' }, due: slot.today },
-          { id: 'domestic', title: { ja: '国内子会社', en: 'Domestic' }, due: slot.today, owner: 'tanaka' },
-        ],
-      }],
-    }));
+  it.skipIf(!slot)(
+    'delivers the reminder of the slot to a real SMTP server, in both languages',
+    async () => {
+      if (!slot) return;
+      smtp = await startLoopbackSmtp();
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-worker-'));
+      const env = {
+        ...process.env,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_NAMESPACE: WORKER_E2E_NAMESPACE,
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'tracker@example.jp',
+        REMEDIATE_VAR_DIR: dir,
+        REMEDIATE_AS: 'suzuki',
+      };
+      const program = `mail-${Date.now().toString(36)}`;
+      const planFile = path.join(dir, 'plan.yaml');
+      writeFileSync(
+        planFile,
+        stringify({
+          program: {
+            id: program,
+            title: { ja: 'メール試験', en: 'Mail test' },
+            directive: { ref: 'T-2', issuer: 'MIC', issuedOn: '2024-04-16' },
+            timezone: ZONE,
+            calendar: 'weekdays',
+            managers: ['suzuki'],
+          },
+          people: {
+            suzuki: { name: '鈴木 一郎', email: 'suzuki@example.jp' },
+            sato: { name: '佐藤 花子', email: 'sato@example.jp', lang: 'en' },
+            tanaka: { name: '田中 次郎', email: 'tanaka@example.jp' },
+          },
+          policies: { standard: { notifyAt: slot.notifyAt, remindBefore: [7], remindOnDue: true } },
+          measures: [
+            {
+              id: 'auth',
+              title: { ja: '認証基盤の分離', en: 'Separate auth' },
+              owner: 'sato',
+              policy: 'standard',
+              milestones: [
+                { id: 'head', title: { ja: '本体', en: 'Head company' }, due: slot.today },
+                { id: 'domestic', title: { ja: '国内子会社', en: 'Domestic' }, due: slot.today, owner: 'tanaka' },
+              ],
+            },
+          ],
+        }),
+      );
 
-    worker = spawn(bin, ['worker'], { cwd: root, env });
-    let log = '';
-    worker.stdout?.on('data', (c: Buffer) => (log += c.toString()));
-    worker.stderr?.on('data', (c: Buffer) => (log += c.toString()));
-    const applied = await new Promise<{ code: number; out: string }>((resolve) =>
-      execFile(bin, ['plan', 'apply', planFile, '--json'], { cwd: root, env }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, out: stdout + stderr })),
-    );
-    expect(applied.code, applied.out).toBe(0);
+      worker = spawn(bin, ['worker'], { cwd: root, env });
+      let log = '';
+      worker.stdout?.on('data', (c: Buffer) => (log += c.toString()));
+      worker.stderr?.on('data', (c: Buffer) => (log += c.toString()));
+      const applied = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(bin, ['plan', 'apply', planFile, '--json'], { cwd: root, env }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number(err.code) : 0, out: stdout + stderr }),
+        ),
+      );
+      expect(applied.code, applied.out).toBe(0);
 
-    const deadline = Date.now() + 200_000;
-    while (smtp.received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
-    expect(smtp.received.length, log).toBe(2);
-    const byLang = new Map(smtp.received.map((m) => [m.headers.get('content-language') as string, m]));
-    const en = byLang.get('en');
-    const ja = byLang.get('ja');
-    expect(en?.subject).toContain('[Reminder]');
-    expect(en?.subject).toContain('Head company');
-    expect(en?.text).toContain(`remediate milestone complete auth/head --evidence "<ticket or URL>" --as sato --program ${program}`);
-    expect(en?.html).toContain('remediate milestone complete auth/head');
-    expect(ja?.subject).toContain('【リマインド】');
-    expect(ja?.subject).toContain('国内子会社');
-    expect(ja?.text).toContain('--as tanaka');
-    expect(ja?.html).toContain('国内子会社');
-    expect(smtp.received.map((m) => m.headers.get('x-remediation-key')).sort()).toEqual([`auth/domestic/reminder/0/${slot.today}`, `auth/head/reminder/0/${slot.today}`]);
-  }, 300_000);
+      const deadline = Date.now() + 200_000;
+      while (smtp.received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+      expect(smtp.received.length, log).toBe(2);
+      const byLang = new Map(smtp.received.map((m) => [m.headers.get('content-language') as string, m]));
+      const en = byLang.get('en');
+      const ja = byLang.get('ja');
+      expect(en?.subject).toContain('[Reminder]');
+      expect(en?.subject).toContain('Head company');
+      expect(en?.text).toContain(
+        `remediate milestone complete auth/head --evidence "<ticket or URL>" --as sato --program ${program}`,
+      );
+      expect(en?.html).toContain('remediate milestone complete auth/head');
+      expect(ja?.subject).toContain('【リマインド】');
+      expect(ja?.subject).toContain('国内子会社');
+      expect(ja?.text).toContain('--as tanaka');
+      expect(ja?.html).toContain('国内子会社');
+      expect(smtp.received.map((m) => m.headers.get('x-remediation-key')).sort()).toEqual([
+        `auth/domestic/reminder/0/${slot.today}`,
+        `auth/head/reminder/0/${slot.today}`,
+      ]);
+    },
+    300_000,
+  );
 });

@@ -29,7 +29,8 @@ describe('BusinessCalendar: Japanese holidays', () => {
     expect(jp.isBusinessDay('2025-04-30')).toBe(true);
     expect(jp.isBusinessDay('2025-05-01')).toBe(true);
     expect(jp.isBusinessDay('2025-05-02')).toBe(true);
-    for (const d of ['2025-05-03', '2025-05-04', '2025-05-05', '2025-05-06']) expect(jp.isBusinessDay(d), d).toBe(false);
+    for (const d of ['2025-05-03', '2025-05-04', '2025-05-05', '2025-05-06'])
+      expect(jp.isBusinessDay(d), d).toBe(false);
     // 05-06 is a Tuesday: off only as the substitute for 05-04 (みどりの日) falling on a Sunday.
     expect(weekday('2025-05-06')).toBe(2);
     expect(BusinessCalendar.isJapaneseHoliday('2025-05-06')).toBe(true);
@@ -134,7 +135,12 @@ describe('BusinessCalendar: properties over 2024-2030', () => {
   const FIRST = '2024-01-01';
   const SPAN = daysBetween(FIRST, '2030-12-31');
   const date = fc.integer({ min: 0, max: SPAN }).map((i) => addDays(FIRST, i));
-  const calendar = fc.constantFrom(jp, jpClosed, weekdays, new BusinessCalendar('jp', ['2027-05-07', '2029-12-28', '2030-08-13']));
+  const calendar = fc.constantFrom(
+    jp,
+    jpClosed,
+    weekdays,
+    new BusinessCalendar('jp', ['2027-05-07', '2029-12-28', '2030-08-13']),
+  );
 
   /** Business days in (from, to]. */
   const countBusinessDays = (cal: BusinessCalendar, from: string, to: string): number =>

@@ -86,10 +86,19 @@ export const STANDARD_POLICY: RawPolicy = {
   repeatEveryBusinessDays: 5,
 };
 
-const person = (id: string, name: string, extra: Record<string, string> = {}) => ({ name, email: `${id}@example.jp`, ...extra });
+const person = (id: string, name: string, extra: Record<string, string> = {}) => ({
+  name,
+  email: `${id}@example.jp`,
+  ...extra,
+});
 const title = (id: string) => ({ ja: id, en: id });
 const rawMilestone = (m: RawMilestone) => ({ title: title(m.id), ...m });
-const rawMeasure = (m: RawMeasure) => ({ title: title(m.id), policy: 'standard', ...m, milestones: m.milestones.map(rawMilestone) });
+const rawMeasure = (m: RawMeasure) => ({
+  title: title(m.id),
+  policy: 'standard',
+  ...m,
+  milestones: m.milestones.map(rawMilestone),
+});
 
 /** The raw plan object (as a file would hold it) for `overrides`. */
 export function rawPlan(o: PlanOverrides = {}): Record<string, unknown> {
@@ -116,7 +125,13 @@ export function rawPlan(o: PlanOverrides = {}): Record<string, unknown> {
     },
     policies: { standard: { ...STANDARD_POLICY, ...o.policy }, ...o.policies },
     measures: [
-      rawMeasure({ id: MEASURE, owner: 'sato', sponsor: 'yamada', milestones: o.milestones ?? [{ id: MILESTONE, due: '2025-03-31' }], ...o.measure }),
+      rawMeasure({
+        id: MEASURE,
+        owner: 'sato',
+        sponsor: 'yamada',
+        milestones: o.milestones ?? [{ id: MILESTONE, due: '2025-03-31' }],
+        ...o.measure,
+      }),
       ...(o.measures ?? []).map(rawMeasure),
     ],
   };

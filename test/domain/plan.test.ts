@@ -55,8 +55,19 @@ const BASE = {
           due: '2025-03-31',
           completed: { on: '2025-03-28', by: 'sato', evidence: 'change ticket NW-1234' },
         },
-        { id: 'domestic-subsidiaries', title: t('国内子会社', 'Domestic subsidiaries'), due: '2026-03-31', owner: 'tanaka', dependsOn: ['head-company'] },
-        { id: 'overseas-subsidiaries', title: t('海外子会社', 'Overseas subsidiaries'), due: '2026-12-31', dependsOn: ['domestic-subsidiaries'] },
+        {
+          id: 'domestic-subsidiaries',
+          title: t('国内子会社', 'Domestic subsidiaries'),
+          due: '2026-03-31',
+          owner: 'tanaka',
+          dependsOn: ['head-company'],
+        },
+        {
+          id: 'overseas-subsidiaries',
+          title: t('海外子会社', 'Overseas subsidiaries'),
+          due: '2026-12-31',
+          dependsOn: ['domestic-subsidiaries'],
+        },
       ],
     },
     {
@@ -65,7 +76,12 @@ const BASE = {
       owner: 'kato',
       policy: 'standard',
       milestones: [
-        { id: 'separation', title: t('分離', 'Separated'), due: '2025-03-31', dependsOn: ['auth-separation/head-company'] },
+        {
+          id: 'separation',
+          title: t('分離', 'Separated'),
+          due: '2025-03-31',
+          dependsOn: ['auth-separation/head-company'],
+        },
       ],
     },
   ],
@@ -119,7 +135,9 @@ describe('examples', () => {
     expect(due('auth-separation/overseas-subsidiaries')).toBe('2026-12-31');
     expect(due('soc-domestic/partner-contract-end')).toBe('2024-10-31');
     // "③ separate employee systems: together with #2"
-    const employee = plan.measures.find((m) => m.id === 'partner-access')?.milestones.find((ms) => ms.id === 'employee-systems');
+    const employee = plan.measures
+      .find((m) => m.id === 'partner-access')
+      ?.milestones.find((ms) => ms.id === 'employee-systems');
     expect(employee?.dependsOn).toContain('auth-separation/head-company');
     expect(employee?.due).toBe(due('auth-separation/head-company'));
     expect(new Set(plan.measures.flatMap((m) => m.directiveItems))).toEqual(new Set(['(1)', '(2)', '(3)']));
@@ -135,7 +153,8 @@ describe('examples', () => {
       const text = `${m.publicSummary?.ja ?? ''} ${m.publicSummary?.en ?? ''}`;
       for (const [id, p] of people) {
         expect(text, `${m.id} mentions ${id}`).not.toMatch(new RegExp(`\\b${id}\\b`, 'i'));
-        for (const s of [p.email, p.name, p.name.replace(' ', '')]) expect(text, `${m.id} mentions ${s}`).not.toContain(s);
+        for (const s of [p.email, p.name, p.name.replace(' ', '')])
+          expect(text, `${m.id} mentions ${s}`).not.toContain(s);
       }
     }
   });
@@ -186,7 +205,9 @@ describe('schema', () => {
   });
 
   it('rejects a plan without a due date as "required"', () => {
-    expect(problemsOf({ 'measures[0].milestones[1].due': REMOVE })).toEqual(['measures[0].milestones[1].due: required / 必須です']);
+    expect(problemsOf({ 'measures[0].milestones[1].due': REMOVE })).toEqual([
+      'measures[0].milestones[1].due: required / 必須です',
+    ]);
   });
 
   it('reports a value of the wrong type as such, not as "required"', () => {
@@ -199,7 +220,9 @@ describe('schema', () => {
     ['measures[1].milestones[0].id', '-separation', 'milestone id'],
     ['program.reports[0].id', 'mic/2024', 'report id'],
   ])('rejects bad characters in %s', (path, id, what) => {
-    expect(problemsOf({ [path]: id })).toEqual([`${path}: ${what} must use only a-z, 0-9 and - / ${what} は a-z・0-9・- のみ使えます`]);
+    expect(problemsOf({ [path]: id })).toEqual([
+      `${path}: ${what} must use only a-z, 0-9 and - / ${what} は a-z・0-9・- のみ使えます`,
+    ]);
   });
 
   it('rejects bad characters in a person id with the bilingual message', () => {
@@ -232,7 +255,9 @@ describe('schema', () => {
   });
 
   it.each(['Asia/Tokio', 'Tokyo', '', 'Mars/Olympus_Mons'])('rejects the time zone %j', (zone) => {
-    expect(problemsOf({ 'program.timezone': zone })).toEqual(['program.timezone: not an IANA time zone / IANA タイムゾーンではありません']);
+    expect(problemsOf({ 'program.timezone': zone })).toEqual([
+      'program.timezone: not an IANA time zone / IANA タイムゾーンではありません',
+    ]);
   });
 
   it.each(['UTC', 'Europe/London', 'America/New_York'])('accepts the IANA time zone %s', (zone) => {
@@ -241,12 +266,16 @@ describe('schema', () => {
 
   it('rejects zone names that are not IANA (local, system, UTC+9)', () => {
     for (const zone of ['local', 'system', 'UTC+9']) {
-      expect(problemsOf({ 'program.timezone': zone }), zone).toEqual(['program.timezone: not an IANA time zone / IANA タイムゾーンではありません']);
+      expect(problemsOf({ 'program.timezone': zone }), zone).toEqual([
+        'program.timezone: not an IANA time zone / IANA タイムゾーンではありません',
+      ]);
     }
   });
 
   it.each(['9:00', '24:00', '09:60', '0900', '09:00:00'])('rejects notifyAt %j', (time) => {
-    expect(problemsOf({ 'policies.standard.notifyAt': time })).toEqual(['policies.standard.notifyAt: not a time (HH:MM) / 時刻（HH:MM）ではありません']);
+    expect(problemsOf({ 'policies.standard.notifyAt': time })).toEqual([
+      'policies.standard.notifyAt: not a time (HH:MM) / 時刻（HH:MM）ではありません',
+    ]);
   });
 
   it('accepts notifyAt at the edges of the day', () => {
@@ -317,7 +346,9 @@ describe('references and ids', () => {
   });
 
   it('rejects an unknown policy', () => {
-    expect(problemsOf({ 'measures[1].policy': 'critical' })).toEqual(['measures[1].policy: unknown policy: critical / 未定義のポリシーです: critical']);
+    expect(problemsOf({ 'measures[1].policy': 'critical' })).toEqual([
+      'measures[1].policy: unknown policy: critical / 未定義のポリシーです: critical',
+    ]);
   });
 
   it.each([
@@ -330,11 +361,14 @@ describe('references and ids', () => {
     ]);
   });
 
-  it.each(['domestic-subsidiaries', 'auth-separation/domestic-subsidiaries'])('rejects a milestone depending on itself (%s)', (ref) => {
-    expect(problemsOf({ 'measures[0].milestones[1].dependsOn': [ref] })).toEqual([
-      'measures[0].milestones[1].dependsOn[0]: a milestone cannot depend on itself / 自分自身には依存できません',
-    ]);
-  });
+  it.each(['domestic-subsidiaries', 'auth-separation/domestic-subsidiaries'])(
+    'rejects a milestone depending on itself (%s)',
+    (ref) => {
+      expect(problemsOf({ 'measures[0].milestones[1].dependsOn': [ref] })).toEqual([
+        'measures[0].milestones[1].dependsOn[0]: a milestone cannot depend on itself / 自分自身には依存できません',
+      ]);
+    },
+  );
 
   it('rejects a dependency cycle across two measures, naming the loop', () => {
     const loop = 'auth-separation/head-company -> employee-systems/separation -> auth-separation/head-company';
@@ -344,14 +378,17 @@ describe('references and ids', () => {
   });
 
   it('reports a longer cycle once', () => {
-    const loop = 'auth-separation/head-company -> auth-separation/overseas-subsidiaries -> auth-separation/domestic-subsidiaries -> auth-separation/head-company';
+    const loop =
+      'auth-separation/head-company -> auth-separation/overseas-subsidiaries -> auth-separation/domestic-subsidiaries -> auth-separation/head-company';
     expect(problemsOf({ 'measures[0].milestones[0].dependsOn': ['overseas-subsidiaries'] })).toEqual([
       `measures[0].milestones[0].dependsOn: dependency cycle: ${loop} / 依存関係が循環しています: ${loop}`,
     ]);
   });
 
   it('accepts a diamond: two paths to the same milestone are not a cycle', () => {
-    expect(problemsOf({ 'measures[0].milestones[2].dependsOn': ['domestic-subsidiaries', 'head-company'] })).toEqual([]);
+    expect(problemsOf({ 'measures[0].milestones[2].dependsOn': ['domestic-subsidiaries', 'head-company'] })).toEqual(
+      [],
+    );
   });
 });
 

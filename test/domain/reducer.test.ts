@@ -26,7 +26,12 @@ const replan = (date: string): Command => ({ type: 'replan', milestone: HC, date
 describe('the four dates', () => {
   it('start as the plan says: originalDue = due, no forecast, not completed', () => {
     const ms = milestone(fresh());
-    expect([ms.originalDue, ms.due, ms.forecast, ms.completed]).toEqual(['2025-03-31', '2025-03-31', undefined, undefined]);
+    expect([ms.originalDue, ms.due, ms.forecast, ms.completed]).toEqual([
+      '2025-03-31',
+      '2025-03-31',
+      undefined,
+      undefined,
+    ]);
   });
 
   it('originalDue never changes through re-plans, forecasts and completion; the view shows all four', () => {
@@ -36,14 +41,25 @@ describe('the four dates', () => {
     accept(s, 'suzuki', '2025-02-05T10:00', replan('2025-03-14'));
     accept(s, 'sato', '2025-03-12T10:00', complete);
     const v = measureView(s, tokyo('2025-03-12T10:00')).milestones[0];
-    expect(v).toMatchObject({ originalDue: '2025-03-31', due: '2025-03-14', forecast: '2025-05-15', completedOn: '2025-03-12', status: 'done' });
+    expect(v).toMatchObject({
+      originalDue: '2025-03-31',
+      due: '2025-03-14',
+      forecast: '2025-05-15',
+      completedOn: '2025-03-12',
+      status: 'done',
+    });
   });
 
   it('completedOn is the date in Asia/Tokyo (23:30 UTC on 04-01 is 08:30 on 04-02)', () => {
     const s = fresh();
     accept(s, 'sato', '2025-04-02T08:30', complete);
     expect(tokyo('2025-04-02T08:30')).toBe(Date.UTC(2025, 3, 1, 23, 30));
-    expect(milestone(s).completed).toEqual({ on: '2025-04-02', at: tokyo('2025-04-02T08:30'), by: 'sato', evidence: 'https://tickets.example.jp/NW-1234' });
+    expect(milestone(s).completed).toEqual({
+      on: '2025-04-02',
+      at: tokyo('2025-04-02T08:30'),
+      by: 'sato',
+      evidence: 'https://tickets.example.jp/NW-1234',
+    });
   });
 });
 
@@ -53,10 +69,21 @@ describe('re-plan', () => {
     accept(s, 'suzuki', '2025-03-10T10:00', replan('2025-04-30'));
     expect(milestone(s).due).toBe('2025-04-30');
     expect(s.pending).toEqual([]);
-    expect(s.changeLog).toEqual([{
-      seq: 1, milestone: HC, kind: 'extension', from: '2025-03-31', to: '2025-04-30', reason: 'vendor delivery slipped',
-      requestedBy: 'suzuki', requestedAt: tokyo('2025-03-10T10:00'), decidedBy: 'suzuki', decidedAt: tokyo('2025-03-10T10:00'), decision: 'approved',
-    }]);
+    expect(s.changeLog).toEqual([
+      {
+        seq: 1,
+        milestone: HC,
+        kind: 'extension',
+        from: '2025-03-31',
+        to: '2025-04-30',
+        reason: 'vendor delivery slipped',
+        requestedBy: 'suzuki',
+        requestedAt: tokyo('2025-03-10T10:00'),
+        decidedBy: 'suzuki',
+        decidedAt: tokyo('2025-03-10T10:00'),
+        decision: 'approved',
+      },
+    ]);
   });
 
   it('to an earlier date is an acceleration', () => {
@@ -70,7 +97,11 @@ describe('re-plan', () => {
     accept(s, 'sato', '2025-03-10T10:00', replan('2025-04-30'));
     expect(milestone(s).due).toBe('2025-03-31');
     expect(s.changeLog).toEqual([]);
-    expect(measureView(s, tokyo('2025-03-10T10:00')).milestones[0]?.pendingReplan).toEqual({ to: '2025-04-30', requestedBy: 'sato', reason: 'vendor delivery slipped' });
+    expect(measureView(s, tokyo('2025-03-10T10:00')).milestones[0]?.pendingReplan).toEqual({
+      to: '2025-04-30',
+      requestedBy: 'sato',
+      reason: 'vendor delivery slipped',
+    });
   });
 
   it('by the sponsor also waits for approval', () => {
@@ -85,10 +116,21 @@ describe('re-plan', () => {
     accept(s, 'suzuki', '2025-03-12T15:00', { type: 'approve-replan', milestone: HC });
     expect(milestone(s).due).toBe('2025-04-30');
     expect(s.pending).toEqual([]);
-    expect(s.changeLog).toEqual([{
-      seq: 1, milestone: HC, kind: 'extension', from: '2025-03-31', to: '2025-04-30', reason: 'vendor delivery slipped',
-      requestedBy: 'sato', requestedAt: tokyo('2025-03-10T10:00'), decidedBy: 'suzuki', decidedAt: tokyo('2025-03-12T15:00'), decision: 'approved',
-    }]);
+    expect(s.changeLog).toEqual([
+      {
+        seq: 1,
+        milestone: HC,
+        kind: 'extension',
+        from: '2025-03-31',
+        to: '2025-04-30',
+        reason: 'vendor delivery slipped',
+        requestedBy: 'sato',
+        requestedAt: tokyo('2025-03-10T10:00'),
+        decidedBy: 'suzuki',
+        decidedAt: tokyo('2025-03-12T15:00'),
+        decision: 'approved',
+      },
+    ]);
   });
 
   it('rejected by a program manager: due stays, the entry says rejected', () => {
@@ -97,7 +139,18 @@ describe('re-plan', () => {
     accept(s, 'suzuki', '2025-03-12T15:00', { type: 'reject-replan', milestone: HC, reason: 'no' });
     expect(milestone(s).due).toBe('2025-03-31');
     expect(s.pending).toEqual([]);
-    expect(s.changeLog).toEqual([expect.objectContaining({ seq: 1, kind: 'acceleration', from: '2025-03-31', to: '2025-03-20', requestedBy: 'sato', decidedBy: 'suzuki', decidedAt: tokyo('2025-03-12T15:00'), decision: 'rejected' })]);
+    expect(s.changeLog).toEqual([
+      expect.objectContaining({
+        seq: 1,
+        kind: 'acceleration',
+        from: '2025-03-31',
+        to: '2025-03-20',
+        requestedBy: 'sato',
+        decidedBy: 'suzuki',
+        decidedAt: tokyo('2025-03-12T15:00'),
+        decision: 'rejected',
+      }),
+    ]);
   });
 
   it('change log seq counts up over approvals and rejections', () => {
@@ -113,37 +166,51 @@ describe('re-plan', () => {
     ]);
   });
 
-  it('approve and reject are a program manager\'s only (owner, sponsor refused)', () => {
+  it("approve and reject are a program manager's only (owner, sponsor refused)", () => {
     for (const type of ['approve-replan', 'reject-replan'] as const) {
       for (const who of ['sato', 'yamada']) {
         const s = fresh();
         accept(s, 'sato', '2025-03-10T10:00', replan('2025-04-30'));
-        expect(lines(act(s, who, '2025-03-11T10:00', { type, milestone: HC }))).toMatch(/only a program manager \(suzuki\)/);
+        expect(lines(act(s, who, '2025-03-11T10:00', { type, milestone: HC }))).toMatch(
+          /only a program manager \(suzuki\)/,
+        );
       }
     }
   });
 
   it('approve without a waiting re-plan is refused', () => {
-    expect(lines(act(fresh(), 'suzuki', '2025-03-11T10:00', { type: 'approve-replan', milestone: HC }))).toMatch(/no re-plan is waiting/);
+    expect(lines(act(fresh(), 'suzuki', '2025-03-11T10:00', { type: 'approve-replan', milestone: HC }))).toMatch(
+      /no re-plan is waiting/,
+    );
   });
 
   it('a new date before the day of the request is refused; the day itself is allowed', () => {
-    expect(lines(act(fresh(), 'suzuki', '2025-04-10T18:00', replan('2025-04-09')))).toMatch(/2025-04-09 lies before today \(2025-04-10\)/);
+    expect(lines(act(fresh(), 'suzuki', '2025-04-10T18:00', replan('2025-04-09')))).toMatch(
+      /2025-04-09 lies before today \(2025-04-10\)/,
+    );
     expect(act(fresh(), 'suzuki', '2025-04-10T18:00', replan('2025-04-10'))).toEqual([]);
   });
 
   it('"the day of the request" is the Tokyo date (04-09 23:30 UTC is already 04-10 in Tokyo)', () => {
     expect(tokyo('2025-04-10T08:30')).toBe(Date.UTC(2025, 3, 9, 23, 30));
-    expect(lines(act(fresh(), 'suzuki', '2025-04-10T08:30', replan('2025-04-09')))).toMatch(/before today \(2025-04-10\)/);
+    expect(lines(act(fresh(), 'suzuki', '2025-04-10T08:30', replan('2025-04-09')))).toMatch(
+      /before today \(2025-04-10\)/,
+    );
   });
 
   it('needs a real date and a reason', () => {
     expect(lines(act(fresh(), 'suzuki', '2025-03-10T10:00', replan('2025-02-30')))).toMatch(/not a date: 2025-02-30/);
-    expect(lines(act(fresh(), 'suzuki', '2025-03-10T10:00', { type: 'replan', milestone: HC, date: '2025-04-30', reason: '  ' }))).toMatch(/a reason is required/);
+    expect(
+      lines(
+        act(fresh(), 'suzuki', '2025-03-10T10:00', { type: 'replan', milestone: HC, date: '2025-04-30', reason: '  ' }),
+      ),
+    ).toMatch(/a reason is required/);
   });
 
   it('a person with no part in the measure may not request a re-plan', () => {
-    expect(lines(act(fresh(), 'nakamura', '2025-03-10T10:00', replan('2025-04-30')))).toMatch(/nakamura may not re-plan/);
+    expect(lines(act(fresh(), 'nakamura', '2025-03-10T10:00', replan('2025-04-30')))).toMatch(
+      /nakamura may not re-plan/,
+    );
   });
 });
 
@@ -158,7 +225,9 @@ describe('completion', () => {
 
   it('is refused to the sponsor and to a person with no part in it', () => {
     for (const who of ['yamada', 'nakamura']) {
-      expect(lines(act(fresh(), who, '2025-03-28T10:00', complete))).toMatch(new RegExp(`^--as: ${who} may not complete auth-separation/head-company: only its owner \\(sato\\)`));
+      expect(lines(act(fresh(), who, '2025-03-28T10:00', complete))).toMatch(
+        new RegExp(`^--as: ${who} may not complete auth-separation/head-company: only its owner \\(sato\\)`),
+      );
     }
   });
 
@@ -170,7 +239,9 @@ describe('completion', () => {
 
   it('needs evidence (empty or blank is refused)', () => {
     for (const evidence of ['', '   ']) {
-      expect(lines(act(fresh(), 'sato', '2025-03-28T10:00', { type: 'complete', milestone: HC, evidence }))).toMatch(/^--evidence: evidence is required/);
+      expect(lines(act(fresh(), 'sato', '2025-03-28T10:00', { type: 'complete', milestone: HC, evidence }))).toMatch(
+        /^--evidence: evidence is required/,
+      );
     }
   });
 
@@ -181,7 +252,9 @@ describe('completion', () => {
   });
 
   it('of an unknown milestone is refused, listing the milestones', () => {
-    expect(lines(act(fresh(), 'sato', '2025-03-28T10:00', { ...complete, milestone: 'nope' }))).toMatch(/unknown milestone: nope \(measure auth-separation has head-company\)/);
+    expect(lines(act(fresh(), 'sato', '2025-03-28T10:00', { ...complete, milestone: 'nope' }))).toMatch(
+      /unknown milestone: nope \(measure auth-separation has head-company\)/,
+    );
   });
 
   it('after a reassignment belongs to the new owner, no longer to the old one', () => {
@@ -202,12 +275,16 @@ describe('forecast', () => {
   });
 
   it('is refused to the sponsor and to an unknown person', () => {
-    expect(lines(act(fresh(), 'yamada', '2025-03-10T10:00', { type: 'forecast', milestone: HC, date: '2025-04-15' }))).toMatch(/yamada may not forecast/);
-    expect(lines(act(fresh(), 'nobody', '2025-03-10T10:00', { type: 'forecast', milestone: HC, date: '2025-04-15' }))).toMatch(/unknown person: nobody/);
+    expect(
+      lines(act(fresh(), 'yamada', '2025-03-10T10:00', { type: 'forecast', milestone: HC, date: '2025-04-15' })),
+    ).toMatch(/yamada may not forecast/);
+    expect(
+      lines(act(fresh(), 'nobody', '2025-03-10T10:00', { type: 'forecast', milestone: HC, date: '2025-04-15' })),
+    ).toMatch(/unknown person: nobody/);
   });
 });
 
-describe('cancel and reassign: a program manager\'s', () => {
+describe("cancel and reassign: a program manager's", () => {
   it('cancel by a program manager records who, when and why', () => {
     const s = fresh();
     accept(s, 'suzuki', '2025-03-10T10:00', { type: 'cancel', reason: 'merged into another measure' });
@@ -215,7 +292,10 @@ describe('cancel and reassign: a program manager\'s', () => {
   });
 
   it('cancel by the measure owner or the sponsor is refused', () => {
-    for (const who of ['sato', 'yamada']) expect(lines(act(fresh(), who, '2025-03-10T10:00', { type: 'cancel', reason: 'x' }))).toMatch(/only a program manager/);
+    for (const who of ['sato', 'yamada'])
+      expect(lines(act(fresh(), who, '2025-03-10T10:00', { type: 'cancel', reason: 'x' }))).toMatch(
+        /only a program manager/,
+      );
   });
 
   it('after cancellation every action on the measure is refused', () => {
@@ -225,16 +305,34 @@ describe('cancel and reassign: a program manager\'s', () => {
   });
 
   it('reassign of the measure and of one milestone by a program manager', () => {
-    const s = fresh({ milestones: [{ id: HC, due: '2025-03-31' }, { id: 'other', due: '2025-06-30' }] });
+    const s = fresh({
+      milestones: [
+        { id: HC, due: '2025-03-31' },
+        { id: 'other', due: '2025-06-30' },
+      ],
+    });
     accept(s, 'suzuki', '2025-03-10T10:00', { type: 'reassign', to: 'ito', reason: 'reorg' });
-    accept(s, 'suzuki', '2025-03-10T11:00', { type: 'reassign', milestone: 'other', to: 'tanaka', reason: 'specialist' });
+    accept(s, 'suzuki', '2025-03-10T11:00', {
+      type: 'reassign',
+      milestone: 'other',
+      to: 'tanaka',
+      reason: 'specialist',
+    });
     expect(s.measure.owner).toBe('ito');
-    expect(measureView(s, tokyo('2025-03-10T11:00')).milestones.map((m) => [m.id, m.owner])).toEqual([[HC, 'ito'], ['other', 'tanaka']]);
+    expect(measureView(s, tokyo('2025-03-10T11:00')).milestones.map((m) => [m.id, m.owner])).toEqual([
+      [HC, 'ito'],
+      ['other', 'tanaka'],
+    ]);
   });
 
   it('reassign by the owner or the sponsor is refused; to an unknown person is refused', () => {
-    for (const who of ['sato', 'yamada']) expect(lines(act(fresh(), who, '2025-03-10T10:00', { type: 'reassign', to: 'ito', reason: 'x' }))).toMatch(/only a program manager/);
-    expect(lines(act(fresh(), 'suzuki', '2025-03-10T10:00', { type: 'reassign', to: 'ghost', reason: 'x' }))).toMatch(/^--to: unknown person: ghost/);
+    for (const who of ['sato', 'yamada'])
+      expect(lines(act(fresh(), who, '2025-03-10T10:00', { type: 'reassign', to: 'ito', reason: 'x' }))).toMatch(
+        /only a program manager/,
+      );
+    expect(lines(act(fresh(), 'suzuki', '2025-03-10T10:00', { type: 'reassign', to: 'ghost', reason: 'x' }))).toMatch(
+      /^--to: unknown person: ghost/,
+    );
   });
 });
 
@@ -247,7 +345,12 @@ describe('refused commands change nothing', () => {
     ['owner approves', 'sato', '2025-03-28T10:00', { type: 'approve-replan', milestone: HC }],
     ['owner cancels', 'sato', '2025-03-28T10:00', { type: 'cancel', reason: 'x' }],
     ['sponsor reassigns', 'yamada', '2025-03-28T10:00', { type: 'reassign', to: 'ito', reason: 'x' }],
-    ['forecast of an unknown milestone', 'sato', '2025-03-28T10:00', { type: 'forecast', milestone: 'nope', date: '2025-04-15' }],
+    [
+      'forecast of an unknown milestone',
+      'sato',
+      '2025-03-28T10:00',
+      { type: 'forecast', milestone: 'nope', date: '2025-04-15' },
+    ],
   ];
   for (const [name, actor, at, command] of refused) {
     it(name, () => {
@@ -319,7 +422,13 @@ describe('milestone status', () => {
   });
 
   describe('dependencies in the same measure', () => {
-    const deps = (depDue: string) => fresh({ milestones: [{ id: 'base', due: depDue }, { id: 'top', due: '2025-06-30', dependsOn: ['base'] }] });
+    const deps = (depDue: string) =>
+      fresh({
+        milestones: [
+          { id: 'base', due: depDue },
+          { id: 'top', due: '2025-06-30', dependsOn: ['base'] },
+        ],
+      });
 
     it('at-risk when a dependency not done is due after this one', () => {
       expect(status(deps('2025-07-31'), '2025-03-01', 'top')).toBe('at-risk');
@@ -332,29 +441,46 @@ describe('milestone status', () => {
       expect(status(s, '2025-03-01T10:00', 'top')).toBe('on-track');
     });
 
-    it('at-risk when the dependency\'s forecast is after this one\'s due date', () => {
+    it("at-risk when the dependency's forecast is after this one's due date", () => {
       const s = deps('2025-05-30');
       accept(s, 'sato', '2025-03-01T10:00', { type: 'forecast', milestone: 'base', date: '2025-07-15' });
       expect(status(s, '2025-03-01T10:00', 'top')).toBe('at-risk');
     });
 
     it('a dependency written measure/milestone of the own measure counts too', () => {
-      const s = fresh({ milestones: [{ id: 'base', due: '2025-07-31' }, { id: 'top', due: '2025-06-30', dependsOn: ['auth-separation/base'] }] });
+      const s = fresh({
+        milestones: [
+          { id: 'base', due: '2025-07-31' },
+          { id: 'top', due: '2025-06-30', dependsOn: ['auth-separation/base'] },
+        ],
+      });
       expect(status(s, '2025-03-01', 'top')).toBe('at-risk');
     });
   });
 
   describe('dependencies on another measure (the `external` snapshot)', () => {
-    const two = (depDue: string) => statesAt(basePlan({
-      milestones: [{ id: HC, due: depDue }],
-      measures: [{ id: 'employee-systems', owner: 'ito', milestones: [{ id: 'separation', due: '2025-03-31', dependsOn: ['auth-separation/head-company'] }] }],
-    }), '2025-01-06T10:00')[1] as MeasureState;
+    const two = (depDue: string) =>
+      statesAt(
+        basePlan({
+          milestones: [{ id: HC, due: depDue }],
+          measures: [
+            {
+              id: 'employee-systems',
+              owner: 'ito',
+              milestones: [{ id: 'separation', due: '2025-03-31', dependsOn: ['auth-separation/head-company'] }],
+            },
+          ],
+        }),
+        '2025-01-06T10:00',
+      )[1] as MeasureState;
 
-    it('at-risk when the other measure\'s milestone is due after this one', () => {
+    it("at-risk when the other measure's milestone is due after this one", () => {
       const s = two('2025-04-30');
       expect(s.external).toEqual({ 'auth-separation/head-company': { due: '2025-04-30', done: false } });
       expect(status(s, '2025-03-01', 'separation')).toBe('at-risk');
-      expect(measureView(s, tokyo('2025-03-01')).milestones[0]?.dependencyRisks).toEqual(['auth-separation/head-company']);
+      expect(measureView(s, tokyo('2025-03-01')).milestones[0]?.dependencyRisks).toEqual([
+        'auth-separation/head-company',
+      ]);
     });
 
     it('on-track when it is due on the same day; at-risk when its forecast slips; on-track once done', () => {
@@ -369,7 +495,14 @@ describe('milestone status', () => {
 });
 
 describe('measure status', () => {
-  const s3 = () => fresh({ milestones: [{ id: 'a', due: '2025-03-31' }, { id: 'b', due: '2025-06-30' }, { id: 'c', due: '2025-09-30' }] });
+  const s3 = () =>
+    fresh({
+      milestones: [
+        { id: 'a', due: '2025-03-31' },
+        { id: 'b', due: '2025-06-30' },
+        { id: 'c', due: '2025-09-30' },
+      ],
+    });
 
   it('is the worst milestone status: overdue over at-risk over on-track', () => {
     const s = s3();

@@ -31,8 +31,14 @@ function planFrom(today: string): Plan {
   const d = (n: number) => addDays(today, n);
   const r = validatePlan({
     program: {
-      id: 'engine', title: { ja: 'エンジン', en: 'Engine' }, directive: { ref: 'X-1', issuer: 'MIC', issuedOn: today },
-      timezone: ZONE, calendar: 'jp', language: 'ja', managers: ['suzuki'], comms: ['kato'],
+      id: 'engine',
+      title: { ja: 'エンジン', en: 'Engine' },
+      directive: { ref: 'X-1', issuer: 'MIC', issuedOn: today },
+      timezone: ZONE,
+      calendar: 'jp',
+      language: 'ja',
+      managers: ['suzuki'],
+      comms: ['kato'],
     },
     people: {
       suzuki: { name: '鈴木 一郎', email: 'suzuki@example.jp' },
@@ -43,23 +49,41 @@ function planFrom(today: string): Plan {
     },
     policies: {
       standard: {
-        notifyAt: '09:00', remindBefore: [30, 7, 1], remindOnDue: true,
-        escalation: [{ afterBusinessDays: 1, notify: ['owner', 'manager'] }, { afterBusinessDays: 3, notify: ['owner', 'manager', 'sponsor', 'managers'] }],
+        notifyAt: '09:00',
+        remindBefore: [30, 7, 1],
+        remindOnDue: true,
+        escalation: [
+          { afterBusinessDays: 1, notify: ['owner', 'manager'] },
+          { afterBusinessDays: 3, notify: ['owner', 'manager', 'sponsor', 'managers'] },
+        ],
         repeatEveryBusinessDays: 5,
       },
     },
     measures: [
       {
-        id: 'auth', title: { ja: '認証基盤の分離', en: 'Separate auth' }, owner: 'sato', sponsor: 'yamada', policy: 'standard',
+        id: 'auth',
+        title: { ja: '認証基盤の分離', en: 'Separate auth' },
+        owner: 'sato',
+        sponsor: 'yamada',
+        policy: 'standard',
         milestones: [
           { id: 'head', title: { ja: '本体', en: 'Head company' }, due: d(20) },
           // Same date as head: both milestones' notifications share instants in one workflow.
-          { id: 'employee', title: { ja: '従業員システム', en: 'Employee systems' }, due: d(20), dependsOn: ['soc/tier1'] },
+          {
+            id: 'employee',
+            title: { ja: '従業員システム', en: 'Employee systems' },
+            due: d(20),
+            dependsOn: ['soc/tier1'],
+          },
           { id: 'domestic', title: { ja: '国内子会社', en: 'Domestic' }, due: d(45), dependsOn: ['auth/head'] },
         ],
       },
       {
-        id: 'soc', title: { ja: 'SOC 移管', en: 'Move SOC' }, owner: 'tanaka', sponsor: 'yamada', policy: 'standard',
+        id: 'soc',
+        title: { ja: 'SOC 移管', en: 'Move SOC' },
+        owner: 'tanaka',
+        sponsor: 'yamada',
+        policy: 'standard',
         milestones: [{ id: 'tier1', title: { ja: 'Tier1', en: 'Tier 1' }, due: d(15), owner: 'sato' }],
       },
     ],
@@ -80,10 +104,21 @@ describe('measure workflow on the time-skipping server', () => {
     // The test server knows no custom search attributes until told.
     await env.connection.operatorService.addSearchAttributes({
       namespace: 'default',
-      searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_REGISTRATIONS.map((r) => [r.name, r.cliType === 'Keyword' ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME])),
+      searchAttributes: Object.fromEntries(
+        SEARCH_ATTRIBUTE_REGISTRATIONS.map((r) => [
+          r.name,
+          r.cliType === 'Keyword'
+            ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+            : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+        ]),
+      ),
     });
     smtp = await startLoopbackSmtp();
-    const real = createNotificationActivities({ transport: smtpTransport(smtp.url), ledger: memoryLedger(), from: 'tracker@example.jp' });
+    const real = createNotificationActivities({
+      transport: smtpTransport(smtp.url),
+      ledger: memoryLedger(),
+      from: 'tracker@example.jp',
+    });
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
@@ -114,7 +149,14 @@ describe('measure workflow on the time-skipping server', () => {
       // soc/tier1 (due d+15) is completed late, after escalations began.
       { at: d(22, '10:30'), do: 'complete', target: 'soc/tier1', as: 'sato', evidence: 'SOC-42 handover minutes' },
       // auth/head (due d+20): the owner asks for more time, a manager approves the next day.
-      { at: d(12, '11:00'), do: 'replan', target: 'auth/head', as: 'sato', date: addDays(today, 35), reason: 'vendor delay' },
+      {
+        at: d(12, '11:00'),
+        do: 'replan',
+        target: 'auth/head',
+        as: 'sato',
+        date: addDays(today, 35),
+        reason: 'vendor delay',
+      },
       { at: d(13, '14:00'), do: 'approve-replan', target: 'auth/head', as: 'suzuki' },
       { at: d(37, '16:00'), do: 'complete', target: 'auth/head', as: 'sato', evidence: 'CHG-7 cut-over report' },
       { at: d(38, '10:00'), do: 'complete', target: 'auth/employee', as: 'suzuki', evidence: 'EMP-3 migration log' },
@@ -136,10 +178,23 @@ describe('measure workflow on the time-skipping server', () => {
       const at = parseInstant(a.at, ZONE) ?? 0;
       await env.sleep(at - (await env.currentTimeMs()));
       const [measure = '', milestone = ''] = a.target.split('/');
-      if (a.do === 'complete') await update(client, plan.program.id, measure, updates.complete, { actor: a.as, milestone, evidence: a.evidence ?? '' });
-      if (a.do === 'replan') await update(client, plan.program.id, measure, updates.replan, { actor: a.as, milestone, date: a.date ?? '', reason: a.reason ?? '' });
-      if (a.do === 'approve-replan') await update(client, plan.program.id, measure, updates.approve, { actor: a.as, milestone });
-      if (a.do === 'cancel') await update(client, plan.program.id, measure, updates.cancel, { actor: a.as, reason: a.reason ?? '' });
+      if (a.do === 'complete')
+        await update(client, plan.program.id, measure, updates.complete, {
+          actor: a.as,
+          milestone,
+          evidence: a.evidence ?? '',
+        });
+      if (a.do === 'replan')
+        await update(client, plan.program.id, measure, updates.replan, {
+          actor: a.as,
+          milestone,
+          date: a.date ?? '',
+          reason: a.reason ?? '',
+        });
+      if (a.do === 'approve-replan')
+        await update(client, plan.program.id, measure, updates.approve, { actor: a.as, milestone });
+      if (a.do === 'cancel')
+        await update(client, plan.program.id, measure, updates.cancel, { actor: a.as, reason: a.reason ?? '' });
     }
     await env.sleep(startOfDay(until, ZONE) - (await env.currentTimeMs()));
 
@@ -148,13 +203,30 @@ describe('measure workflow on the time-skipping server', () => {
       const state = await client.workflow.getHandle(measureWorkflowId(plan.program.id, m.id)).query(stateQuery);
       for (const s of state.sent) {
         expect(s.failed).toBeUndefined();
-        actual.push({ at: formatInstant(s.at, ZONE), kind: s.kind, measure: m.id, milestone: s.milestone, level: s.level, to: s.to.map((id) => state.people[id]?.email) });
+        actual.push({
+          at: formatInstant(s.at, ZONE),
+          kind: s.kind,
+          measure: m.id,
+          milestone: s.milestone,
+          level: s.level,
+          to: s.to.map((id) => state.people[id]?.email),
+        });
       }
     }
-    actual.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : `${a.measure}/${a.milestone}/${a.level}` < `${b.measure}/${b.milestone}/${b.level}` ? -1 : 1));
+    actual.sort((a, b) =>
+      a.at < b.at
+        ? -1
+        : a.at > b.at
+          ? 1
+          : `${a.measure}/${a.milestone}/${a.level}` < `${b.measure}/${b.milestone}/${b.level}`
+            ? -1
+            : 1,
+    );
     expect(actual).toEqual(predicted);
     // Two milestones due the same day were both notified at the shared instants.
-    expect(predicted.filter((e) => e.measure === 'auth' && e.milestone === 'employee' && e.kind === 'reminder').length).toBeGreaterThan(0);
+    expect(
+      predicted.filter((e) => e.measure === 'auth' && e.milestone === 'employee' && e.kind === 'reminder').length,
+    ).toBeGreaterThan(0);
 
     // The completion in soc reached auth, which depends on it, by signal.
     const auth = await client.workflow.getHandle(measureWorkflowId(plan.program.id, 'auth')).query(stateQuery);
@@ -167,9 +239,13 @@ describe('measure workflow on the time-skipping server', () => {
       expect(c.scheduledAt - c.p.notification.at).toBeLessThan(60_000);
     }
     // Every notification arrived over real SMTP: one message per language of its recipients.
-    const expectedMail = calls.flatMap((c) => [...new Set(c.p.recipients.map((r) => r.lang))].map((lang) => `${c.p.notification.key}#${lang}`)).sort();
+    const expectedMail = calls
+      .flatMap((c) => [...new Set(c.p.recipients.map((r) => r.lang))].map((lang) => `${c.p.notification.key}#${lang}`))
+      .sort();
     const header = (m: ParsedMail, name: string) => m.headers.get(name) as string | undefined;
-    const arrived = smtp.received.map((m) => `${header(m, 'x-remediation-key')}#${header(m, 'content-language')}`).sort();
+    const arrived = smtp.received
+      .map((m) => `${header(m, 'x-remediation-key')}#${header(m, 'content-language')}`)
+      .sort();
     expect(arrived).toEqual(expectedMail);
     for (const m of smtp.received) {
       expect(m.text).toContain('remediate milestone');

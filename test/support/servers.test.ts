@@ -27,7 +27,9 @@ describe('shared dev server', () => {
 
   it('has the custom search attributes registered with their types', async () => {
     const { customAttributes } = await dev.connection.operatorService.listSearchAttributes({ namespace: 'default' });
-    const expected = Object.fromEntries(SEARCH_ATTRIBUTE_REGISTRATIONS.map((sa) => [sa.name, INDEXED_VALUE_TYPE[sa.cliType]]));
+    const expected = Object.fromEntries(
+      SEARCH_ATTRIBUTE_REGISTRATIONS.map((sa) => [sa.name, INDEXED_VALUE_TYPE[sa.cliType]]),
+    );
     expect(Object.keys(expected)).toContain('RemediationProgram');
     expect(customAttributes).toMatchObject(expected);
   });

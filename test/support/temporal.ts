@@ -19,7 +19,9 @@ export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
  * attributes registered). Close it with `connection.close()`. Tests share this server: use unique
  * workflow ids and program ids per test.
  */
-export async function connectDevServer(namespace = 'default'): Promise<{ connection: Connection; client: Client; address: string }> {
+export async function connectDevServer(
+  namespace = 'default',
+): Promise<{ connection: Connection; client: Client; address: string }> {
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
   return { connection, client: new Client({ connection, namespace }), address };
