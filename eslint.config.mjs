@@ -30,6 +30,12 @@ const nodeBuiltins = [
   'zlib',
 ];
 
+/** Imports run one way (domain <- workflows, activities <- client <- cli, web; worker.ts composes): no import of `layers`. */
+const outward = (layers) => ({
+  group: layers.flatMap((l) => [`../${l}`, `../${l}/*`, `./${l}`, `./${l}/*`]),
+  message: 'Imports run one way: domain <- workflows / activities <- client <- cli, web (worker.ts composes).',
+});
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'var/**', '.tools/**', 'lib/**'] },
   js.configs.recommended,
@@ -73,6 +79,7 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Import activities as types only.',
             },
+            outward(['client', 'cli', 'web', 'local', 'worker', 'settings']),
           ],
         },
       ],
@@ -91,5 +98,33 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', 'vitest.config.mts'],
     extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    // The pure domain imports no shell at all.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportDeclaration[source.value=/^\\.\\.\\/(workflows|activities)/]',
+          message: 'The domain imports no workflow or activity code.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [outward(['workflows', 'client', 'cli', 'web', 'local', 'worker'])] },
+      ],
+    },
+  },
+  {
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [outward(['cli', 'web', 'activities', 'local', 'worker'])] }],
+    },
   },
 );

@@ -11,6 +11,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { BusinessCalendar } from '../src/domain/calendar';
 import { addDays, instantOf } from '../src/domain/dates';
+import {
+  dueNotifications,
+  markDealtWith,
+  nextEngineAt,
+  recordNotification,
+  recordScheduleEnds,
+} from '../src/domain/engine';
 import type { MeasureState } from '../src/domain/model';
 import { parsePlanText, type Plan } from '../src/domain/plan';
 import { nextNotificationAt, notificationsBetween } from '../src/domain/planner';
@@ -24,6 +31,14 @@ const SIM_UNTIL = '2027-04-16';
 const LATE_START = '2025-04-16';
 const MAX_REPS = 11;
 const DAY = 86_400_000;
+/** The long run of `maxStateBytes10y`: ten years of daily escalation, nothing completed. */
+const LONG_FROM = '2024-04-16';
+const LONG_YEAR1 = '2025-04-16';
+const LONG_UNTIL = '2034-04-16';
+/** What a measure state should stay under as a Temporal payload (start input, continue-as-new). */
+const STATE_TARGET_BYTES = 65_536;
+/** Copies of each measure's state per timed call of the wake-up cost (each wake-up needs a fresh copy). */
+const WAKE_COPIES = 10;
 
 /** Completions, a re-plan requested by the owner and approved by a program manager, then its completion. */
 const ACTIONS: SimAction[] = [
@@ -184,18 +199,130 @@ function statesAfter(plan: Plan, from: number, until: number): MeasureState[] {
   const states = statesFromPlan(plan, from);
   for (const s of states) {
     for (const n of notificationsBetween(s, from, until)) {
-      s.sent.push({
-        key: n.key,
-        at: n.at,
-        kind: n.kind,
-        milestone: n.milestone,
-        level: n.level,
-        to: n.to,
-        ...(n.to.length ? {} : { failed: 'no recipients' }),
-      });
+      recordNotification(s, n, n.to.length ? undefined : 'no recipients');
     }
   }
   return states;
+}
+
+/** The plan with every policy escalating every business day (keeping a ladder) and no milestone completed. */
+function dailyEscalationPlan(plan: Plan): Plan {
+  const p = structuredClone(plan);
+  for (const policy of Object.values(p.policies)) {
+    policy.repeatEveryBusinessDays = 1;
+    if (policy.escalation.length === 0) policy.escalation = [{ afterBusinessDays: 1, notify: ['owner', 'manager'] }];
+  }
+  for (const m of p.measures) for (const ms of m.milestones) delete ms.completed;
+  return p;
+}
+
+/**
+ * Runs each state's engine loop as the measure workflow does, over [from, until): wake at `nextEngineAt`,
+ * `recordScheduleEnds`, `dueNotifications`, `markDealtWith`, then `recordNotification` for each (failed
+ * with 'no recipients' when nobody is to be told). Calls `snapshot(k)` when the run reaches `marks[k]`.
+ * Returns the number of wake-ups.
+ */
+function runEngine(states: MeasureState[], until: number, marks: number[], snapshot: (k: number) => void): number {
+  let wakes = 0;
+  let k = 0;
+  const wake = new Map(states.map((s) => [s, nextEngineAt(s) ?? Infinity]));
+  for (;;) {
+    const now = Math.min(...wake.values());
+    while (k < marks.length && (marks[k] as number) <= Math.min(now, until)) snapshot(k++);
+    if (now >= until) break;
+    for (const [state, at] of wake) {
+      if (at !== now) continue;
+      wakes++;
+      recordScheduleEnds(state, now);
+      const due = dueNotifications(state, now);
+      markDealtWith(state, now);
+      for (const n of due) recordNotification(state, n, n.to.length ? undefined : 'no recipients');
+      wake.set(state, nextEngineAt(state) ?? Infinity);
+    }
+  }
+  while (k < marks.length) snapshot(k++);
+  return wakes;
+}
+
+/** UTF-8 JSON bytes of each top-level key of `state`, largest first. */
+function bytesByKey(state: MeasureState): Record<string, number> {
+  const entries = Object.entries(state).map(([key, value]) => [key, jsonBytes(value)] as const);
+  return Object.fromEntries(entries.sort((a, b) => b[1] - a[1]));
+}
+
+/** Ten years of the daily-escalation plan: state sizes at the end, and JSON snapshots at year 1 and year 10. */
+function tenYears(plan: Plan) {
+  const zone = plan.program.timezone;
+  const daily = dailyEscalationPlan(plan);
+  const from = instantOf(LONG_FROM, '00:00', zone);
+  const year1 = instantOf(LONG_YEAR1, '00:00', zone);
+  const until = instantOf(LONG_UNTIL, '00:00', zone);
+  const states = statesFromPlan(daily, from);
+  const snaps: string[][] = [];
+  const t0 = performance.now();
+  const wakes = runEngine(states, until, [year1, until], () => snaps.push(states.map((s) => JSON.stringify(s))));
+  const seconds = round((performance.now() - t0) / 1000);
+  progress(`engine loop ${LONG_FROM}..${LONG_UNTIL}: ${wakes} wake-ups in ${seconds} s`);
+
+  const bytes = states.map(jsonBytes);
+  const largest = Math.max(...bytes);
+  const biggest = states[bytes.indexOf(largest)] as MeasureState;
+  const total = bytes.reduce((a, b) => a + b, 0);
+  const dealtWith = states.reduce((a, s) => a + s.notifications.total, 0);
+  const failed = states.reduce((a, s) => a + s.notifications.failed, 0);
+  const withinTarget = largest <= STATE_TARGET_BYTES;
+  progress(`largest state after 10 years: ${biggest.measure.id}, ${largest} bytes (target ${STATE_TARGET_BYTES})`);
+  return {
+    report: {
+      plan: 'examples/ly-2024.yaml, every policy with repeatEveryBusinessDays: 1 (ladders kept), nothing completed',
+      from: LONG_FROM,
+      until: LONG_UNTIL,
+      largest: { measure: biggest.measure.id, bytes: largest },
+      total,
+      targetBytes: STATE_TARGET_BYTES,
+      withinTarget,
+      perMeasure: Object.fromEntries(states.map((s, i) => [s.measure.id, bytes[i]])),
+      largestBytesByKey: bytesByKey(biggest),
+      notificationsDealtWith: dealtWith,
+      notificationsFailed: failed,
+      recentKept: biggest.notifications.recent.length,
+      actions: biggest.actions.length,
+      wakeUps: wakes,
+      runSeconds: seconds,
+    },
+    snapshots: { year1: snaps[0] ?? [], year10: snaps[1] ?? [] },
+  };
+}
+
+/**
+ * One engine wake-up of each measure at its next slot instant, from a JSON snapshot: `dueNotifications`,
+ * `markDealtWith`, `nextEngineAt` on a fresh copy (the copies are parsed before the timing, since
+ * `dueNotifications` may change the state). One call does WAKE_COPIES wake-ups of every measure.
+ */
+function wakeCase(
+  name: string,
+  snapshot: string[],
+): { name: string; ops: number; budgetMs: number; fn: () => unknown } {
+  const slots = snapshot.map((j) => nextEngineAt(JSON.parse(j) as MeasureState));
+  const pool = Array.from({ length: MAX_REPS + 1 }, () =>
+    Array.from({ length: WAKE_COPIES }, () => snapshot.map((j) => JSON.parse(j) as MeasureState)).flat(),
+  );
+  return {
+    name,
+    ops: snapshot.length * WAKE_COPIES,
+    budgetMs: 1000,
+    fn: () => {
+      const copies = pool.pop();
+      if (!copies) throw new Error(`${name}: more calls than prepared copies`);
+      return copies.map((s, i) => {
+        const at = slots[i % snapshot.length];
+        if (at === undefined) return undefined;
+        const due = dueNotifications(s, at);
+        markDealtWith(s, at);
+        return [due, nextEngineAt(s)];
+      });
+    },
+  };
 }
 
 /** Memory: heap per state (as built from the plan, and as a workflow holds it after deserializing) and payload sizes. */
@@ -225,7 +352,7 @@ function memory(plan: Plan): Record<string, unknown> {
         ratio: round(largest / planBytes),
       },
       total: { bytes: total, ratio: round(total / planBytes) },
-      sentRecords: states.reduce((a, s) => a + s.sent.length, 0),
+      sentRecords: states.reduce((a, s) => a + s.notifications.total, 0),
     };
   };
   return {
@@ -266,6 +393,9 @@ function main(): void {
   const plan = parsed.plan;
   const zone = plan.program.timezone;
   const at = (date: string, time = '00:00') => instantOf(date, time, zone);
+
+  // Ten years of daily escalation first: its snapshots feed the wake-up cases.
+  const long = tenYears(plan);
 
   const JSON_OPS = 100;
   const roundTrip = () => {
@@ -315,6 +445,14 @@ function main(): void {
       budgetMs: 1500,
       fn: () => late.map((s) => wakeups.map((t) => notificationsBetween(s, t, t + DAY))),
     },
+    wakeCase(
+      `engine wake-up (dueNotifications + nextEngineAt), 8 measures aged 1 year x ${WAKE_COPIES}`,
+      long.snapshots.year1,
+    ),
+    wakeCase(
+      `engine wake-up (dueNotifications + nextEngineAt), 8 measures aged 10 years x ${WAKE_COPIES}`,
+      long.snapshots.year10,
+    ),
     {
       name: 'measureView of 8 measures x 50',
       ops: late.length * 50,
@@ -338,6 +476,10 @@ function main(): void {
   });
   const results = timings.map((t) => ({ ...t, ratio: round(t.medianMs / json.medianMs) }));
 
+  const wake1 = results.find((t) => t.name.includes('aged 1 year'));
+  const wake10 = results.find((t) => t.name.includes('aged 10 years'));
+  const wakeCostGrowth10yOver1y = wake1 && wake10 ? round(wake10.medianMs / wake1.medianMs) : undefined;
+
   const mem = memory(plan);
   _sink = undefined;
   const doc = {
@@ -346,6 +488,10 @@ function main(): void {
     cpus: { count: cpus().length, model: cpus()[0]?.model ?? 'unknown' },
     baseline: { ratioUnit: json.name, json, arithmetic: { ...arith, ratio: round(arith.medianMs / json.medianMs) } },
     results,
+    maxStateBytes10y: long.report.largest.bytes,
+    stateBytes10y: long.report,
+    wakeCostByAge: { year1: wake1, year10: wake10 },
+    wakeCostGrowth10yOver1y,
     memory: mem,
     totalSeconds: round((performance.now() - t0) / 1000),
   };

@@ -9,22 +9,24 @@ import {
   type MailTransport,
   type SentLedger,
 } from './activities/mail';
-import { TASK_QUEUE } from './workflows/measure';
+import { TASK_QUEUE } from './domain/names';
+import { SettingsError, type Settings } from './settings';
 
-/** Where local state lives (outbox, sent ledger, the dev server's database): `var/` of the checkout unless REMEDIATE_VAR_DIR says otherwise. */
-export function varDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.REMEDIATE_VAR_DIR ?? path.join(__dirname, '..', 'var'));
-}
-
-/** The default mail from the environment: SMTP_URL, else `.eml` files in `var/outbox/`. */
-export function mailFromEnv(env: NodeJS.ProcessEnv = process.env): {
+/** The mail of `settings`: SMTP_URL, else `.eml` files in `<varDir>/outbox/`; the ledger in `<varDir>/sent-ledger/`. */
+export function mailOf(settings: Settings): {
   transport: MailTransport;
   ledger: SentLedger;
   from: string;
   describe: string;
 } {
-  const dir = varDir(env);
-  const { transport, from, describe } = transportFromEnv(env, dir);
+  const dir = settings.varDir;
+  let mail;
+  try {
+    mail = transportFromEnv(settings.env, dir);
+  } catch (e) {
+    throw new SettingsError([e instanceof Error ? e.message : String(e)]);
+  }
+  const { transport, from, describe } = mail;
   return { transport, ledger: fileLedger(path.join(dir, 'sent-ledger')), from, describe };
 }
 

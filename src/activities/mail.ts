@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createTransport } from 'nodemailer';
 import type { NotificationPayload, Recipient } from '../domain/model';
 import type { Lang } from '../domain/plan';
+import { FAILURE } from '../domain/names';
 import { renderNotification } from './messages';
 
 /** One email as the activity hands it to a transport. */
@@ -170,7 +171,7 @@ function formatAddress(r: Recipient): string {
 }
 
 function badNotification(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'BadNotification');
+  return ApplicationFailure.nonRetryable(message, FAILURE.badNotification);
 }
 
 /** Recipients grouped by language, languages in order of first appearance (the owner's usually first). */

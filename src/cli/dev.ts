@@ -5,12 +5,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import { connectClient, connectWorker } from '../connection';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { connectClient, connectWorker } from '../client/connection';
+import { applyPlan, programStates, readPlanFile } from '../client/tracker';
 import { isPortFree, startDevServer } from '../local/dev-server';
 import { repoRoot, temporalCliPath } from '../local/tools';
-import { createWorker, mailFromEnv } from '../worker';
-import { applyPlan, programStates, readPlan, statusDocument } from './commands';
+import type { Settings } from '../settings';
+import { createWorker, mailOf } from '../worker';
+import { statusDocument } from './commands';
 import { renderStatus } from './output';
 
 /** Runs the local default until SIGINT/SIGTERM. */
@@ -18,28 +20,32 @@ export async function runDev(opts: {
   planFile: string;
   port: number;
   uiPort: number;
-  varDir: string;
+  settings: Settings;
   print: (s: string) => void;
 }): Promise<void> {
   const { print } = opts;
   // The SDK's info logs (webpack bundling, worker states) would bury the status; warnings still show.
-  Runtime.install({ logger: new DefaultLogger((process.env.REMEDIATE_LOG_LEVEL as LogLevel | undefined) ?? 'WARN') });
-  mkdirSync(opts.varDir, { recursive: true });
-  const plan = readPlan(opts.planFile);
+  Runtime.install({ logger: new DefaultLogger(opts.settings.logLevel) });
+  const { varDir } = opts.settings;
+  mkdirSync(varDir, { recursive: true });
+  const plan = readPlanFile(opts.planFile);
   const address = `127.0.0.1:${opts.port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS || address };
+  const env: NodeJS.ProcessEnv = {
+    ...opts.settings.env,
+    TEMPORAL_ADDRESS: opts.settings.env.TEMPORAL_ADDRESS || address,
+  };
 
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
   let uiAddress = `http://127.0.0.1:${opts.uiPort}`;
   if (env.TEMPORAL_ADDRESS === address && (await isPortFree(opts.port))) {
-    const dbFile = path.join(opts.varDir, 'temporal.db');
+    const dbFile = path.join(varDir, 'temporal.db');
     print(`starting the Temporal dev server on ${address} (database ${path.relative(process.cwd(), dbFile)}) ...`);
     server = await startDevServer({
       cliPath: temporalCliPath(repoRoot),
       dbFile,
       port: opts.port,
       uiPort: opts.uiPort,
-      logFile: path.join(opts.varDir, 'temporal-server.log'),
+      logFile: path.join(varDir, 'temporal-server.log'),
     });
     uiAddress = server.uiAddress ?? uiAddress;
   } else {
@@ -47,12 +53,12 @@ export async function runDev(opts: {
   }
 
   const { connection: workerConnection, namespace } = await connectWorker(env);
-  const mail = mailFromEnv(env);
+  const mail = mailOf({ ...opts.settings, env });
   const worker = await createWorker({ connection: workerConnection, namespace, mail });
   const running = worker.run();
 
   const { client, connection } = await connectClient(env);
-  const actor = env.REMEDIATE_AS || plan.program.managers[0] || '';
+  const actor = opts.settings.actor ?? plan.program.managers[0] ?? '';
   const applied = await applyPlan(client, plan, actor);
   print(
     `plan ${plan.program.id} applied as ${actor}: ${applied.started.length} started, ${applied.amended.length} amended, ${applied.unchanged.length} unchanged`,
@@ -65,11 +71,7 @@ export async function runDev(opts: {
   }
   print('');
   print(
-    renderStatus(
-      plan.program.id,
-      statusDocument(plan.program.id, states, Date.now()).measures,
-      (env.LANG ?? '').startsWith('ja') ? 'ja' : 'en',
-    ),
+    renderStatus(plan.program.id, statusDocument(plan.program.id, states, Date.now()).measures, opts.settings.lang),
   );
   print('');
   print(`Temporal UI:  ${uiAddress}/namespaces/${namespace}/workflows`);

@@ -1,38 +1,26 @@
-/** `remediate`: the command line of design section 5. */
+/** `remediate`: the command line of design section 5, a thin interface over src/client. */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
-import { connectClient, connectWorker, TemporalUnreachable } from '../connection';
-import type { MeasureState } from '../domain/model';
-import { createWorker, mailFromEnv, varDir } from '../worker';
-import {
-  actorOf,
-  applyPlan,
-  CliError,
-  EXIT,
-  historyDocument,
-  measureState,
-  parseTarget,
-  programStates,
-  readPlan,
-  resolveProgram,
-  runSimulation,
-  statusDocument,
-  update,
-  updates,
-} from './commands';
-import { renderEvents, renderHistory, renderStatus } from './output';
+import { connectClient, connectWorker, TemporalUnreachable } from '../client/connection';
+import { applyPlan, measureState, programStates, readPlanFile, resolveProgram, sendCommand } from '../client/tracker';
+import type { CommandFields, CommandType } from '../domain/commands';
+import { formatProblem, problem, ProblemError } from '../domain/problems';
+import type { Target } from '../domain/refs';
+import { loadSettings, SettingsError, type Settings } from '../settings';
+import { createWorker, mailOf } from '../worker';
+import { actorOf, EXIT, historyDocument, parseTarget, runSimulation, statusDocument } from './commands';
 import { runDev } from './dev';
+import { renderEvents, renderHistory, renderOutcome, renderStatus } from './output';
 
 const out = (s: string): void => {
   process.stdout.write(`${s}\n`);
 };
 const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
-const lang = (): 'ja' | 'en' => ((process.env.REMEDIATE_LANG ?? process.env.LANG ?? '').startsWith('ja') ? 'ja' : 'en');
 
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const { client, connection } = await connectClient();
+async function withClient<T>(settings: Settings, fn: (client: Client) => Promise<T>): Promise<T> {
+  const { client, connection } = await connectClient(settings.env);
   try {
     return await fn(client);
   } finally {
@@ -40,45 +28,42 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs a measure command through its Update and prints the milestone's (or measure's) new state. */
-async function act(
-  opts: { program?: string; json?: boolean },
-  target: { measure: string; milestone?: string },
-  run: (client: Client, program: string) => Promise<MeasureState>,
-  said: string,
-) {
-  await withClient(async (client) => {
-    const program = await resolveProgram(client, opts.program);
-    const state = await run(client, program);
-    const doc = statusDocument(program, [state], Date.now()).measures[0];
-    const ms = doc?.milestones.find((m) => m.id === target.milestone);
-    if (opts.json) return json(ms ?? doc);
-    out(said);
-    if (ms)
-      out(
-        `${target.measure}/${ms.id}: ${ms.status}; due ${ms.due} (original ${ms.originalDue})${ms.forecast ? `, forecast ${ms.forecast}` : ''}${ms.completedOn ? `, completed ${ms.completedOn}` : ''}${ms.pendingReplan ? `, re-plan to ${ms.pendingReplan.to} awaiting approval / 承認待ち` : ''}`,
-      );
-    else if (doc) out(`${doc.measure}: ${doc.status}; owner ${doc.owner}`);
-  });
-}
-
 /** Builds the command tree. */
-function buildProgram(): Command {
+function buildProgram(settings: Settings): Command {
   const program = new Command('remediate')
     .description(
-      'Deliver a regulator-ordered remediation program on time, provably, in public.\n規制当局の指導に基づく是正計画を、期限どおり・証跡つきで遂行する。',
+      'Deliver a regulator-ordered remediation program on time, provably, in public.\n' +
+        '規制当局の指導に基づく是正計画を、期限どおり・証跡つきで遂行する。',
     )
     .showHelpAfterError()
     .exitOverride();
   const programOpt = () => new Option('--program <id>', 'program id (optional while only one program runs)');
   const asOpt = () => new Option('--as <person>', 'acting person (default: $REMEDIATE_AS)');
 
+  /** Sends one command through its Update and prints the outcome. */
+  const act = async <T extends CommandType>(
+    o: { program?: string; json?: boolean; as?: string },
+    target: Target,
+    type: T,
+    fields: (actor: string) => CommandFields<T>,
+    said: (actor: string) => string,
+  ) => {
+    const actor = actorOf(o.as, settings.actor);
+    await withClient(settings, async (client) => {
+      const prog = await resolveProgram(client, o.program);
+      const outcome = await sendCommand(client, prog, target.measure, type, { ...fields(actor), actor });
+      if (o.json) return json(outcome);
+      out(said(actor));
+      out(renderOutcome(outcome));
+    });
+  };
+
   const plan = program.command('plan').description('validate or apply a plan file');
   plan
     .command('validate <file>')
     .option('--json', 'machine-readable output')
     .action((file: string, o: { json?: boolean }) => {
-      const p = readPlan(file);
+      const p = readPlanFile(file);
       const milestones = p.measures.reduce((n, m) => n + m.milestones.length, 0);
       if (o.json) return json({ ok: true, program: p.program.id, measures: p.measures.length, milestones });
       out(`ok: ${file}: program ${p.program.id}, ${p.measures.length} measures, ${milestones} milestones / 検証 OK`);
@@ -88,12 +73,13 @@ function buildProgram(): Command {
     .addOption(asOpt())
     .option('--json', 'machine-readable output')
     .action(async (file: string, o: { as?: string; json?: boolean }) => {
-      const p = readPlan(file);
-      const actor = actorOf(o.as);
-      const r = await withClient((client) => applyPlan(client, p, actor));
+      const p = readPlanFile(file);
+      const actor = actorOf(o.as, settings.actor);
+      const r = await withClient(settings, (client) => applyPlan(client, p, actor));
       if (o.json) return json({ program: p.program.id, ...r });
       out(
-        `program ${p.program.id}: ${r.started.length} started, ${r.amended.length} amended, ${r.unchanged.length} unchanged / 開始 ${r.started.length}・変更 ${r.amended.length}・変更なし ${r.unchanged.length}`,
+        `program ${p.program.id}: ${r.started.length} started, ${r.amended.length} amended, ${r.unchanged.length} unchanged` +
+          ` / 開始 ${r.started.length}・変更 ${r.amended.length}・変更なし ${r.unchanged.length}`,
       );
       for (const m of r.started) out(`  started  measure/${p.program.id}/${m}`);
       for (const m of r.amended) out(`  amended  measure/${p.program.id}/${m}`);
@@ -105,17 +91,16 @@ function buildProgram(): Command {
     .addOption(programOpt())
     .option('--json', 'machine-readable output')
     .action(async (o: { program?: string; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(settings, async (client) => {
         const id = await resolveProgram(client, o.program);
         const states = await programStates(client, id);
         if (states.length === 0)
-          throw new CliError(
-            [`unknown program: ${id} (no running measures) / プログラムがありません: ${id}`],
-            EXIT.refused,
-          );
+          throw new ProblemError([
+            problem('--program', `unknown program: ${id} (no running measures)`, `プログラムがありません: ${id}`),
+          ]);
         const doc = statusDocument(id, states, Date.now());
         if (o.json) return json(doc);
-        out(renderStatus(id, doc.measures, lang()));
+        out(renderStatus(id, doc.measures, settings.lang));
       });
     });
 
@@ -125,7 +110,7 @@ function buildProgram(): Command {
     .addOption(programOpt())
     .option('--json', 'machine-readable output')
     .action(async (measure: string, o: { program?: string; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(settings, async (client) => {
         const state = await measureState(client, await resolveProgram(client, o.program), measure);
         if (o.json) return json(historyDocument(state));
         out(renderHistory(state));
@@ -142,17 +127,12 @@ function buildProgram(): Command {
     .option('--json')
     .action(async (t: string, o: { evidence: string; as?: string; program?: string; json?: boolean }) => {
       const target = parseTarget(t);
-      const actor = actorOf(o.as);
       await act(
         o,
         target,
-        (c, p) =>
-          update(c, p, target.measure, updates.complete, {
-            actor,
-            milestone: target.milestone ?? '',
-            evidence: o.evidence,
-          }),
-        `completed ${t} by ${actor} / 完了を記録しました`,
+        'complete',
+        () => ({ milestone: target.milestone ?? '', evidence: o.evidence }),
+        (actor) => `completed ${t} by ${actor} / 完了を記録しました`,
       );
     });
   milestone
@@ -164,13 +144,12 @@ function buildProgram(): Command {
     .option('--json')
     .action(async (t: string, o: { date: string; as?: string; program?: string; json?: boolean }) => {
       const target = parseTarget(t);
-      const actor = actorOf(o.as);
       await act(
         o,
         target,
-        (c, p) =>
-          update(c, p, target.measure, updates.forecast, { actor, milestone: target.milestone ?? '', date: o.date }),
-        `forecast of ${t} set to ${o.date} by ${actor} / 見込みを更新しました`,
+        'forecast',
+        () => ({ milestone: target.milestone ?? '', date: o.date }),
+        (actor) => `forecast of ${t} set to ${o.date} by ${actor} / 見込みを更新しました`,
       );
     });
   milestone
@@ -183,18 +162,12 @@ function buildProgram(): Command {
     .option('--json')
     .action(async (t: string, o: { date: string; reason: string; as?: string; program?: string; json?: boolean }) => {
       const target = parseTarget(t);
-      const actor = actorOf(o.as);
       await act(
         o,
         target,
-        (c, p) =>
-          update(c, p, target.measure, updates.replan, {
-            actor,
-            milestone: target.milestone ?? '',
-            date: o.date,
-            reason: o.reason,
-          }),
-        `re-plan of ${t} to ${o.date} recorded by ${actor} / 計画変更を記録しました`,
+        'replan',
+        () => ({ milestone: target.milestone ?? '', date: o.date, reason: o.reason }),
+        (actor) => `re-plan of ${t} to ${o.date} recorded by ${actor} / 計画変更を記録しました`,
       );
     });
 
@@ -208,17 +181,13 @@ function buildProgram(): Command {
       .option('--json')
       .action(async (t: string, o: { reason?: string; as?: string; program?: string; json?: boolean }) => {
         const target = parseTarget(t);
-        const actor = actorOf(o.as);
+        const done = decision === 'approve' ? 'approved / 承認しました' : 'rejected / 却下しました';
         await act(
           o,
           target,
-          (c, p) =>
-            update(c, p, target.measure, updates[decision], {
-              actor,
-              milestone: target.milestone ?? '',
-              ...(o.reason ? { reason: o.reason } : {}),
-            }),
-          `re-plan of ${t} ${decision === 'approve' ? 'approved / 承認しました' : 'rejected / 却下しました'} by ${actor}`,
+          decision === 'approve' ? 'approve-replan' : 'reject-replan',
+          () => ({ milestone: target.milestone ?? '', ...(o.reason ? { reason: o.reason } : {}) }),
+          (actor) => `re-plan of ${t} ${done} by ${actor}`,
         );
       });
   }
@@ -231,12 +200,12 @@ function buildProgram(): Command {
     .addOption(programOpt())
     .option('--json')
     .action(async (m: string, o: { reason: string; as?: string; program?: string; json?: boolean }) => {
-      const actor = actorOf(o.as);
       await act(
         o,
-        { measure: m },
-        (c, p) => update(c, p, m, updates.cancel, { actor, reason: o.reason }),
-        `measure ${m} cancelled by ${actor} / 施策を中止しました`,
+        parseTarget(m, true),
+        'cancel',
+        () => ({ reason: o.reason }),
+        (actor) => `measure ${m} cancelled by ${actor} / 施策を中止しました`,
       );
     });
   measure
@@ -249,18 +218,12 @@ function buildProgram(): Command {
     .option('--json')
     .action(async (t: string, o: { to: string; reason: string; as?: string; program?: string; json?: boolean }) => {
       const target = parseTarget(t, true);
-      const actor = actorOf(o.as);
       await act(
         o,
         target,
-        (c, p) =>
-          update(c, p, target.measure, updates.reassign, {
-            actor,
-            ...(target.milestone ? { milestone: target.milestone } : {}),
-            to: o.to,
-            reason: o.reason,
-          }),
-        `${t} reassigned to ${o.to} by ${actor} / 担当を変更しました`,
+        'reassign',
+        () => ({ ...(target.milestone ? { milestone: target.milestone } : {}), to: o.to, reason: o.reason }),
+        (actor) => `${t} reassigned to ${o.to} by ${actor} / 担当を変更しました`,
       );
     });
 
@@ -283,8 +246,8 @@ function buildProgram(): Command {
     .command('worker')
     .description('run the worker against the configured Temporal (TEMPORAL_ADDRESS ...)')
     .action(async () => {
-      const { connection, namespace, address } = await connectWorker();
-      const mail = mailFromEnv();
+      const mail = mailOf(settings);
+      const { connection, namespace, address } = await connectWorker(settings.env);
       const worker = await createWorker({ connection, namespace, mail });
       out(`worker on ${address} (namespace ${namespace}), mail: ${mail.describe}`);
       await worker.run();
@@ -297,22 +260,35 @@ function buildProgram(): Command {
     .option('--port <port>', 'gRPC port', '7233')
     .option('--ui-port <port>', 'UI port', '8233')
     .action(async (o: { plan: string; port: string; uiPort: string }) => {
-      await runDev({ planFile: o.plan, port: Number(o.port), uiPort: Number(o.uiPort), varDir: varDir(), print: out });
+      const port = Number(o.port);
+      const uiPort = Number(o.uiPort);
+      for (const [name, v] of [
+        ['--port', port],
+        ['--ui-port', uiPort],
+      ] as const)
+        if (!Number.isInteger(v) || v < 1 || v > 65535)
+          throw new ProblemError([problem(name, 'not a port (1-65535)', 'ポート番号（1-65535）ではありません')]);
+      await runDev({ planFile: o.plan, port, uiPort, settings, print: out });
     });
   return program;
 }
 
 /** Runs the CLI and returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {
-    mkdirSync(varDir(), { recursive: true });
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    const settings = loadSettings(env);
+    mkdirSync(settings.varDir, { recursive: true });
+    await buildProgram(settings).parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.refused;
-    if (e instanceof CliError) {
-      for (const l of e.lines) process.stderr.write(`${l}\n`);
-      return e.code;
+    if (e instanceof ProblemError) {
+      for (const p of e.problems) process.stderr.write(`${formatProblem(p)}\n`);
+      return EXIT.refused;
+    }
+    if (e instanceof SettingsError) {
+      process.stderr.write(`${e.message}\n`);
+      return EXIT.refused;
     }
     if (e instanceof TemporalUnreachable) {
       process.stderr.write(`${e.message}\n`);

@@ -2,7 +2,8 @@
 import { formatInstant } from '../domain/dates';
 import type { MeasureState } from '../domain/model';
 import type { SimEvent } from '../domain/simulate';
-import type { MeasureView } from '../domain/view';
+import { own } from '../domain/limits';
+import type { MeasureView, UpdateOutcome } from '../domain/view';
 
 const statusLabel: Record<string, string> = {
   done: 'done 完了',
@@ -77,8 +78,8 @@ export function renderHistory(state: MeasureState): string {
       `${formatInstant(a.at, zone)}  #${a.seq} ${a.kind}${a.milestone ? ` ${a.milestone}` : ''} by ${a.actor}  ${details}`,
     ]);
   }
-  for (const s of state.sent) {
-    const to = s.to.map((id) => state.people[id]?.email ?? id).join(', ');
+  for (const s of state.notifications.recent) {
+    const to = s.to.map((id) => own(state.people, id)?.email ?? id).join(', ');
     lines.push([
       s.at,
       `${formatInstant(s.at, zone)}  ${s.kind} L${s.level} ${s.milestone} -> ${to}${s.failed ? `  FAILED: ${s.failed}` : ''}`,
@@ -90,6 +91,9 @@ export function renderHistory(state: MeasureState): string {
   );
   return [
     `history of ${state.program.id}/${state.measure.id}`,
+    `notifications: ${state.notifications.total} in all, ${state.notifications.failed} failed;` +
+      ` the latest ${state.notifications.recent.length} are listed` +
+      (state.actionsDropped ? `; ${state.actionsDropped} oldest actions no longer kept` : ''),
     ...lines.sort((a, b) => a[0] - b[0]).map(([, l]) => l),
     '',
     `change log (${state.changeLog.length}):`,
@@ -110,4 +114,17 @@ export function renderEvents(events: SimEvent[]): string {
       return `${e.at}  ${e.kind.padEnd(10)}      ${target}  by ${e.by ?? ''}  ${details}`;
     })
     .join('\n');
+}
+
+/** One line on the state a command left: the milestone's dates and status, or the measure's. */
+export function renderOutcome(o: UpdateOutcome): string {
+  const ms = o.milestone;
+  if (!ms) return `${o.measure}: ${o.status}`;
+  const parts = [
+    `${o.measure}/${ms.id}: ${ms.status}; due ${ms.due} (original ${ms.originalDue})`,
+    ms.forecast ? `, forecast ${ms.forecast}` : '',
+    ms.completedOn ? `, completed ${ms.completedOn}` : '',
+    ms.pendingReplan ? `, re-plan to ${ms.pendingReplan.to} awaiting approval / 承認待ち` : '',
+  ];
+  return parts.join('');
 }

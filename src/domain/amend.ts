@@ -3,15 +3,55 @@
  * A changed date, owner or completion of an existing milestone is refused, naming the command that
  * makes that change, so a commitment never moves silently. Applying the same file twice changes nothing.
  */
-import type { MeasureState } from './model';
-import type { MeasureInit } from './program';
+import type { AmendCommand } from './commands';
+import { own } from './limits';
+import type { DependencyInfo, MeasureState } from './model';
+import type { Plan } from './plan';
 import { problem, type Problem } from './problems';
-import type { Command } from './reducer';
+import { ownDependencyInfo, type MeasureInit } from './program';
+import { parseTarget } from './refs';
+
+/**
+ * Who may apply `plan`: a program manager of the running program (any measure of it running), else,
+ * for a new program, one the file names. A file cannot make its author a manager of a running program:
+ * handing the role over is an amendment by a current manager, recorded in each measure's history.
+ */
+export function authorizeApply(plan: Plan, running: readonly MeasureState[], actor: string): Problem[] {
+  const managers = running.length
+    ? [...new Set(running.flatMap((s) => s.program.managers))].filter((m) =>
+        running.every((s) => s.program.managers.includes(m)),
+      )
+    : plan.program.managers;
+  if (managers.includes(actor)) return [];
+  const whose = running.length ? 'of the running program ' : '';
+  return [
+    problem(
+      '--as',
+      `${actor || '(nobody)'} may not apply the plan: only a program manager ${whose}(${managers.join(', ')}) may`,
+      `${actor || '（なし）'} は plan を適用できません（${running.length ? '実行中のプログラムの' : ''}プログラムマネージャー ${managers.join(', ')} のみ）`,
+    ),
+  ];
+}
+
+/** What the running measures say of milestone `ref` now, else what the plan says. */
+function liveInfo(ref: string, planned: DependencyInfo, running: ReadonlyMap<string, MeasureState>): DependencyInfo {
+  const t = parseTarget(ref);
+  const state = t && running.get(t.measure);
+  return (state && t.milestone !== undefined && ownDependencyInfo(state, t.milestone)) || planned;
+}
+
+/** `external` of an init with the live dates of the running measures it depends on. */
+function withLiveExternal(
+  external: Readonly<Record<string, DependencyInfo>>,
+  running: ReadonlyMap<string, MeasureState>,
+): Record<string, DependencyInfo> {
+  return Object.fromEntries(Object.entries(external).map(([ref, info]) => [ref, liveInfo(ref, info, running)]));
+}
 
 /** What applying a plan does: measures to start, amendments to running ones, or why it is refused. */
 export interface ApplyPlan {
   start: MeasureInit[];
-  amend: Array<{ measure: string; command: Extract<Command, { type: 'amend' }> }>;
+  amend: Array<{ measure: string; command: AmendCommand }>;
   unchanged: string[];
   problems: Problem[];
 }
@@ -24,7 +64,8 @@ export function planApply(inits: MeasureInit[], running: ReadonlyMap<string, Mea
   inits.forEach((init, i) => {
     const state = running.get(init.measure.id);
     if (!state) {
-      out.start.push(init);
+      // A measure added later learns the live state of the running measures it depends on.
+      out.start.push({ ...init, external: withLiveExternal(init.external, running) });
       return;
     }
     const at = `measures[${i}]`;
@@ -97,18 +138,29 @@ export function planApply(inits: MeasureInit[], running: ReadonlyMap<string, Mea
     }
     const { milestones: _m, id: _id, owner: _o, policy: _p, ...text } = m;
     const { id: _sid, owner: _so, policy: _sp, ...stateText } = state.measure;
-    const command: Extract<Command, { type: 'amend' }> = {
+    const newRefs = Object.fromEntries(
+      Object.entries(init.external).filter(([ref]) => own(state.external, ref) === undefined),
+    );
+    const titles = Object.fromEntries(
+      m.milestones.flatMap((pm) => {
+        const ms = state.milestones.find((x) => x.id === pm.id);
+        return ms && !same(ms.title, pm.title) ? [[pm.id, pm.title] as const] : [];
+      }),
+    );
+    const command: AmendCommand = {
       type: 'amend',
       milestones: fresh,
       people: init.people,
-      external: Object.fromEntries(Object.entries(init.external).filter(([ref]) => !(ref in state.external))),
+      external: withLiveExternal(newRefs, running),
       dependents: init.dependents,
       ...(!same(text, stateText) ? { measure: text } : {}),
       ...(!same(init.policy, state.policy) ? { policy: init.policy } : {}),
       ...(!same(init.program, state.program) ? { program: init.program } : {}),
+      ...(Object.keys(titles).length ? { titles } : {}),
     };
     const changed =
       fresh.length > 0 ||
+      command.titles !== undefined ||
       !same(init.people, state.people) ||
       Object.keys(command.external).length > 0 ||
       !same(init.dependents, state.dependents) ||

@@ -1,38 +1,195 @@
 /**
- * The shape of each command as it arrives in a Workflow Update: checked before the rules of the
- * reducer, so a malformed payload is refused with a clear line instead of failing inside them.
+ * The command contract, once: zod schemas for every command a measure takes (as Workflow Updates) and
+ * for the signal measures send each other. The TypeScript types are inferred from them, so what the
+ * validators check and what the reducer receives cannot drift apart. Every schema is strict: unknown
+ * fields, wrong types, inherited keys and over-long texts are refused before any rule runs.
  */
 import { z } from 'zod';
-import { milestoneSchema, personSchema, policySchema, zodProblem } from './plan';
-import type { Problem } from './problems';
-import type { Command } from './reducer';
+import { LIMITS } from './limits';
+import { bi, milestoneSchema, personSchema, policySchema, zodProblem } from './plan';
+import { problem, type Problem } from './problems';
 
-const text = z.string();
-const actor = z.string();
-const dependency = z.strictObject({ due: text, forecast: text.optional(), done: z.boolean() });
+const idPattern = /^[a-z0-9][a-z0-9-]*$/;
+const id = z
+  .string()
+  .min(1)
+  .max(LIMITS.idChars)
+  .regex(idPattern, bi('not an id (a-z, 0-9 and -)', 'ID ではありません（a-z・0-9・-）'));
+/** A name the rules look up (a milestone, a person): any short text; the reducer says when it is unknown. */
+const name = z.string().max(LIMITS.idChars);
+/** `measure/milestone`, both ids. */
+const ref = z
+  .string()
+  .max(2 * LIMITS.idChars + 1)
+  .regex(
+    /^[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*$/,
+    bi('not a measure/milestone reference', '施策/マイルストーン の参照ではありません'),
+  );
+const text = z.string().max(LIMITS.textChars);
+/** Dates are checked by the reducer, which names the problem (`not a date`, `before today` ...). */
+const date = z.string().max(32);
 
-const shapes: Record<Command['type'], z.ZodType> = {
-  complete: z.strictObject({ actor, milestone: text, evidence: text }),
-  forecast: z.strictObject({ actor, milestone: text, date: text }),
-  replan: z.strictObject({ actor, milestone: text, date: text, reason: text }),
-  'approve-replan': z.strictObject({ actor, milestone: text, reason: text.optional() }),
-  'reject-replan': z.strictObject({ actor, milestone: text, reason: text.optional() }),
-  cancel: z.strictObject({ actor, reason: text }),
-  reassign: z.strictObject({ actor, milestone: text.optional(), to: text, reason: text }),
+const personIdSchema = z
+  .string()
+  .max(LIMITS.idChars)
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*$/,
+    bi('not a person id (a-z, 0-9, ., _ and -)', '人物 ID ではありません（a-z・0-9・.・_・-）'),
+  );
+const localizedSchema = z.strictObject({
+  ja: z.string().min(1).max(LIMITS.titleChars),
+  en: z.string().min(1).max(LIMITS.titleChars),
+});
+const summarySchema = z.strictObject({
+  ja: z.string().min(1).max(LIMITS.summaryChars),
+  en: z.string().min(1).max(LIMITS.summaryChars),
+});
+
+/** The program settings a measure carries (an amendment may change them; its id never). */
+export const programContextSchema = z.strictObject({
+  id,
+  title: localizedSchema,
+  timezone: z.string().max(64),
+  calendar: z.enum(['jp', 'weekdays', 'daily']),
+  closedDates: z.array(z.iso.date()).max(1000),
+  language: z.enum(['ja', 'en']),
+  managers: z.array(personIdSchema).min(1).max(100),
+  comms: z.array(personIdSchema).max(100),
+});
+
+/** The texts of a measure that an amendment may change (never its id, owner or policy). */
+export const measureTextsSchema = z.strictObject({
+  title: localizedSchema,
+  directiveItems: z.array(z.string().min(1).max(LIMITS.idChars)).max(50),
+  sponsor: personIdSchema.optional(),
+  publicSummary: summarySchema.optional(),
+  internalNotes: z.string().max(LIMITS.notesChars).optional(),
+  verification: z.enum(['required', 'none']),
+});
+
+/** What a measure knows of a milestone of another measure it depends on. */
+export const dependencyInfoSchema = z.strictObject({
+  due: z.iso.date(),
+  forecast: z.iso.date().optional(),
+  done: z.boolean(),
+});
+
+/** The fields of each command, without the actor. */
+const fields = {
+  complete: z.strictObject({ milestone: name, evidence: text }),
+  forecast: z.strictObject({ milestone: name, date }),
+  replan: z.strictObject({ milestone: name, date, reason: text }),
+  'approve-replan': z.strictObject({ milestone: name, reason: text.optional() }),
+  'reject-replan': z.strictObject({ milestone: name, reason: text.optional() }),
+  cancel: z.strictObject({ reason: text }),
+  reassign: z.strictObject({ milestone: name.optional(), to: name, reason: text }),
   amend: z.strictObject({
-    actor,
-    milestones: z.array(milestoneSchema),
-    people: z.record(text, personSchema),
-    external: z.record(text, dependency),
-    dependents: z.record(text, z.array(text)),
-    measure: z.record(text, z.unknown()).optional(),
+    milestones: z.array(milestoneSchema).max(LIMITS.milestonesPerMeasure),
+    people: z.record(personIdSchema, personSchema),
+    external: z.record(ref, dependencyInfoSchema),
+    dependents: z.record(id, z.array(id).max(LIMITS.measures)),
+    measure: measureTextsSchema.optional(),
     policy: policySchema.optional(),
-    program: z.record(text, z.unknown()).optional(),
+    program: programContextSchema.optional(),
+    /** New titles of existing milestones, by milestone id. */
+    titles: z.record(id, localizedSchema).optional(),
   }),
-};
+} as const;
 
-/** Problems with the shape of a command's arguments (empty when well formed). */
-export function commandShapeProblems(type: Command['type'], args: unknown): Problem[] {
-  const r = shapes[type].safeParse(args, { reportInput: true });
-  return r.success ? [] : r.error.issues.map((i) => zodProblem(i));
+/** The kinds of command. */
+export type CommandType = keyof typeof fields;
+/** The fields of one kind of command. */
+export type CommandFields<T extends CommandType> = z.infer<(typeof fields)[T]>;
+
+/** One command, discriminated by `type`. */
+export const commandSchema = z.discriminatedUnion('type', [
+  fields.complete.extend({ type: z.literal('complete') }),
+  fields.forecast.extend({ type: z.literal('forecast') }),
+  fields.replan.extend({ type: z.literal('replan') }),
+  fields['approve-replan'].extend({ type: z.literal('approve-replan') }),
+  fields['reject-replan'].extend({ type: z.literal('reject-replan') }),
+  fields.cancel.extend({ type: z.literal('cancel') }),
+  fields.reassign.extend({ type: z.literal('reassign') }),
+  fields.amend.extend({ type: z.literal('amend') }),
+]);
+
+/** A command on a measure; the actor and the instant travel beside it (see `Envelope`). */
+export type Command = z.infer<typeof commandSchema>;
+/** The amendment `plan apply` sends to a running measure. */
+export type AmendCommand = Extract<Command, { type: 'amend' }>;
+
+/** The argument of a command's Workflow Update: its fields and the acting person. */
+export type UpdateArgs<T extends CommandType> = CommandFields<T> & { actor: string };
+
+/** Every Update a measure takes, by command type. */
+export const UPDATE_NAMES = {
+  complete: 'complete',
+  forecast: 'forecast',
+  replan: 'replan',
+  'approve-replan': 'approveReplan',
+  'reject-replan': 'rejectReplan',
+  cancel: 'cancel',
+  reassign: 'reassign',
+  amend: 'amend',
+} as const satisfies Record<CommandType, string>;
+
+/** The path of the first `__proto__` key anywhere in `v` (JSON can carry one as an own key). */
+function protoKeyPath(v: unknown, path = ''): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  for (const key of Object.keys(v)) {
+    const here = path ? `${path}.${key}` : key;
+    if (key === '__proto__') return here;
+    const inner = protoKeyPath((v as Record<string, unknown>)[key], here);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads an Update's argument as a command of `type`: the actor and the command, or every problem with
+ * its shape (not an object, unknown or missing fields, wrong types, texts over the limits).
+ */
+export function parseUpdateArgs(
+  type: CommandType,
+  args: unknown,
+): { ok: true; actor: string; command: Command } | { ok: false; problems: Problem[] } {
+  if (!isRecord(args)) {
+    return {
+      ok: false,
+      problems: [
+        problem(
+          '',
+          'the update takes one object with the actor and the command fields',
+          'この更新には実行者とコマンドの項目を持つオブジェクトを 1 つ渡してください',
+        ),
+      ],
+    };
+  }
+  const proto = protoKeyPath(args);
+  if (proto !== undefined)
+    return { ok: false, problems: [problem(proto, 'the key __proto__ is not allowed', 'キー __proto__ は使えません')] };
+  const { actor, ...rest } = args;
+  const problems: Problem[] = [];
+  if (typeof actor !== 'string' || actor === '')
+    problems.push(problem('actor', 'required: a person id', '必須です（人物 ID）'));
+  else if (actor.length > LIMITS.idChars)
+    problems.push(problem('actor', `longer than ${LIMITS.idChars} characters`, `${LIMITS.idChars} 文字を超えています`));
+  if (Object.hasOwn(rest, 'type')) problems.push(problem('type', 'unknown key: type', '不明なキー: type'));
+  const parsed = commandSchema.safeParse({ ...rest, type }, { reportInput: true });
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => zodProblem(i)));
+  if (problems.length || !parsed.success || typeof actor !== 'string') return { ok: false, problems };
+  return { ok: true, actor, command: parsed.data };
+}
+
+/** The signal a measure sends the measures that depend on one of its milestones. */
+export const dependencyChangedSchema = z.strictObject({ ref, info: dependencyInfoSchema });
+/** Its payload. */
+export type DependencyChanged = z.infer<typeof dependencyChangedSchema>;
+
+/** Reads a `dependencyChanged` signal payload; undefined when malformed (the workflow logs and drops it). */
+export function parseDependencyChanged(payload: unknown): DependencyChanged | undefined {
+  const r = dependencyChangedSchema.safeParse(payload);
+  return r.success ? r.data : undefined;
 }

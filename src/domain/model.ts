@@ -44,8 +44,10 @@ export interface MilestoneState {
   completed?: Completion;
   cancelled?: Cancellation;
   dependsOn: string[];
-  /** Notifications before this instant are not sent (late start, amendment, or an approved re-plan). */
+  /** Notifications before this instant are not sent (late start, amendment, an approved re-plan, or a gap). */
   scheduleFrom: number;
+  /** Set (to the last date the calendar's data holds) once the engine recorded that this ladder had to stop there. */
+  scheduleEnded?: LocalDate;
 }
 
 /** A re-plan waiting for a program manager. */
@@ -91,7 +93,9 @@ export type ActionKind =
   | 'replan-rejected'
   | 'cancelled'
   | 'reassigned'
-  | 'amended';
+  | 'amended'
+  /** The ladder of a milestone stopped because the business calendar's data ends (recorded by the engine). */
+  | 'schedule-ended';
 
 /** A notification as recorded after it was sent. */
 export interface SentRecord {
@@ -103,6 +107,19 @@ export interface SentRecord {
   to: string[];
   /** Set when the mail could not be sent (after a day of retries) or had nobody to go to. */
   failed?: string;
+}
+
+/**
+ * What the measure has sent, bounded whatever its age: the most recent records (the sent ledger of the
+ * mail activity and the workflow history keep the rest), with counts over the measure's whole life.
+ */
+export interface NotificationLog {
+  /** The newest records, oldest first; at most `LIMITS.recentNotifications`. */
+  recent: SentRecord[];
+  /** Notifications dealt with over the measure's life (sent or failed). */
+  total: number;
+  /** Of those, how many failed or had nobody to go to. */
+  failed: number;
 }
 
 /** What a measure knows of a milestone in another measure it depends on. */
@@ -123,8 +140,12 @@ export interface MeasureState {
   milestones: MilestoneState[];
   pending: PendingReplan[];
   changeLog: ChangeEntry[];
+  /** The audit trail, newest last; at most `LIMITS.actions` (older ones are counted in `actionsDropped`). */
   actions: ActionRecord[];
-  sent: SentRecord[];
+  actionsDropped: number;
+  notifications: NotificationLog;
+  /** The watermark: every notification with `at < sentUntil` has been dealt with. */
+  sentUntil: number;
   cancelled?: Cancellation;
   /** Milestones of other measures this one depends on, by `measure/milestone`. */
   external: Record<string, DependencyInfo>;
@@ -166,11 +187,6 @@ export function programContext(plan: Plan): ProgramContext {
     managers: p.managers,
     comms: p.comms,
   };
-}
-
-/** The workflow id of a measure: `measure/<program>/<measure>`. */
-export function measureWorkflowId(program: string, measure: string): string {
-  return `measure/${program}/${measure}`;
 }
 
 /** A recipient of a notification, resolved from the plan's people. */

@@ -1,12 +1,13 @@
 /** From a planned notification to the self-contained payload the mail activity writes. */
 import { dateOf, formatInstant } from './dates';
 import type { MeasureState, NotificationPayload, PlannedNotification, Recipient } from './model';
+import { own } from './limits';
 import { milestoneNotifications, milestoneOwner } from './planner';
 
 /** Resolves person ids to recipients (name, email, language: the person's own, else the program's). */
 export function recipients(state: MeasureState, ids: readonly string[]): Recipient[] {
   return ids.flatMap((id) => {
-    const p = state.people[id];
+    const p = own(state.people, id);
     return p ? [{ id, name: p.name, email: p.email, lang: p.lang ?? state.program.language }] : [];
   });
 }
@@ -18,7 +19,7 @@ export function notificationPayload(state: MeasureState, n: PlannedNotification)
   const zone = state.program.timezone;
   const ownerId = milestoneOwner(state, ms);
   let next: NotificationPayload['next'];
-  for (const later of milestoneNotifications(state, ms)) {
+  for (const later of milestoneNotifications(state, ms, n.at + 1)) {
     if (later.at > n.at) {
       next = {
         date: dateOf(later.at, zone),
@@ -42,7 +43,7 @@ export function notificationPayload(state: MeasureState, n: PlannedNotification)
       originalDue: ms.originalDue,
       ...(ms.forecast ? { forecast: ms.forecast } : {}),
     },
-    owner: { id: ownerId, name: state.people[ownerId]?.name ?? ownerId },
+    owner: { id: ownerId, name: own(state.people, ownerId)?.name ?? ownerId },
     recipients: recipients(state, n.to),
     ...(next ? { next } : {}),
   };

@@ -5,13 +5,16 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { JP_HOLIDAY_YEARS, JP_LAST_DUE } from './calendar';
+import { CALENDAR_KINDS, calendarRange, JP_HOLIDAY_YEARS, JP_LAST_DUE, lastDue, type CalendarKind } from './calendar';
 import { isLocalDate, isTimeZone } from './dates';
+import { LIMITS, own } from './limits';
+import { splitRef } from './refs';
 import { formatPath, problem, type Problem } from './problems';
 
 /** zod carries one message string: both languages travel in it, split again in zodProblem. */
 const SEP = '\u0000';
-const bi = (en: string, ja: string) => ({ message: `${SEP}${en}${SEP}${ja}` });
+/** A zod issue message in both languages (split again by `zodProblem`). */
+export const bi = (en: string, ja: string) => ({ message: `${SEP}${en}${SEP}${ja}` });
 
 const dateField = z.unknown().transform((v, ctx): string => {
   if (typeof v === 'string' && isLocalDate(v)) return v;
@@ -24,13 +27,56 @@ const dateField = z.unknown().transform((v, ctx): string => {
   return z.NEVER;
 });
 
-const idField = (what: string) =>
+/** A non-empty text of at most `max` characters. */
+const text = (max: number) =>
   z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]*$/, bi(`${what} must use only a-z, 0-9 and -`, `${what} は a-z・0-9・- のみ使えます`));
+    .min(1)
+    .max(max, bi(`too long: at most ${max} characters`, `長すぎます: ${max} 文字以内にしてください`));
 
-const localized = z.strictObject({ ja: z.string().min(1), en: z.string().min(1) });
-const personRef = z.string().min(1);
+const ID_RE = /^[a-z0-9][a-z0-9-]*$/;
+const idField = (what: string, whatJa = what) =>
+  text(LIMITS.idChars).regex(
+    ID_RE,
+    bi(`${what} must use only a-z, 0-9 and -`, `${whatJa} は a-z・0-9・- のみ使えます`),
+  );
+
+/** A whole number in `min..max`, with one bilingual message naming the range and what it counts. */
+const bounded = (min: number, max: number, en: string, ja: string) => {
+  const msg = bi(
+    `must be a whole number from ${min} to ${max} (${en})`,
+    `${min}〜${max} の整数にしてください（${ja}）`,
+  );
+  return z.number(msg).int(msg).min(min, msg).max(max, msg);
+};
+
+/** An array of at most `max` items, with a bilingual message naming the limit. */
+const atMost = <T extends z.ZodType>(item: T, max: number) =>
+  z.array(item).max(max, bi(`too many: at most ${max} items`, `多すぎます: ${max} 件以内にしてください`));
+
+/**
+ * A record keyed by ids. zod drops a `__proto__` key silently (YAML and JSON.parse keep it as an own
+ * key): report it as a bad key instead. Also bounds the number of entries.
+ */
+const idRecord = <V extends z.ZodType>(key: z.ZodString, value: V, max: number, keyEn: string, keyJa: string) =>
+  z.preprocess(
+    (v, ctx) => {
+      if (v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__'))
+        ctx.addIssue({ code: 'custom', path: ['__proto__'], input: v, ...bi(keyEn, keyJa) });
+      if (v !== null && typeof v === 'object' && Object.keys(v).length > max)
+        ctx.addIssue({
+          code: 'custom',
+          input: v,
+          ...bi(`too many: at most ${max} entries`, `多すぎます: ${max} 件以内にしてください`),
+        });
+      return v;
+    },
+    z.record(key, value),
+  );
+
+const localizedOf = (max: number) => z.strictObject({ ja: text(max), en: text(max) });
+const localized = localizedOf(LIMITS.titleChars);
+const personRef = text(LIMITS.idChars);
 const lang = z.enum(['ja', 'en']);
 const role = z.enum(['owner', 'manager', 'sponsor', 'managers']);
 
@@ -40,24 +86,36 @@ const timeField = z
 
 /** One person of the plan. */
 export const personSchema = z.strictObject({
-  name: z.string().min(1),
-  email: z.email(),
-  manager: z.string().min(1).optional(),
+  name: text(LIMITS.titleChars),
+  email: z.email().max(254, bi('too long: at most 254 characters', '長すぎます: 254 文字以内にしてください')),
+  manager: personRef.optional(),
   lang: z.enum(['ja', 'en']).optional(),
 });
 
 /** One escalation policy (also checks a policy carried by an amendment). */
 export const policySchema = z.strictObject({
   notifyAt: timeField,
-  remindBefore: z.array(z.number().int().min(1)).default([]),
+  remindBefore: atMost(
+    bounded(1, LIMITS.remindBeforeDays, 'calendar days before the due date', '期日の何日前か'),
+    LIMITS.reminders,
+  ).default([]),
   remindOnDue: z.boolean().default(true),
-  escalation: z
-    .array(z.strictObject({ afterBusinessDays: z.number().int().min(1), notify: z.array(role).min(1) }))
-    .default([]),
-  repeatEveryBusinessDays: z.number().int().min(1).optional(),
+  escalation: atMost(
+    z.strictObject({
+      afterBusinessDays: bounded(1, LIMITS.afterBusinessDays, 'business days after the due date', '期日後の営業日数'),
+      notify: atMost(role, 4).min(1),
+    }),
+    LIMITS.escalationLevels,
+  ).default([]),
+  repeatEveryBusinessDays: bounded(
+    1,
+    LIMITS.repeatEveryBusinessDays,
+    'business days between repeats',
+    '繰り返しの間隔（営業日）',
+  ).optional(),
 });
 
-const completionSchema = z.strictObject({ on: dateField, by: personRef, evidence: z.string().min(1) });
+const completionSchema = z.strictObject({ on: dateField, by: personRef, evidence: text(LIMITS.textChars) });
 
 /** One milestone of the plan (also checks milestones carried by an amendment). */
 export const milestoneSchema = z.strictObject({
@@ -66,61 +124,80 @@ export const milestoneSchema = z.strictObject({
   due: dateField,
   owner: personRef.optional(),
   forecast: dateField.optional(),
-  dependsOn: z.array(z.string().min(1)).default([]),
+  dependsOn: atMost(text(2 * LIMITS.idChars + 1), LIMITS.dependsOn).default([]),
   completed: completionSchema.optional(),
 });
 
 const measureSchema = z.strictObject({
   id: idField('measure id'),
   title: localized,
-  directiveItems: z.array(z.string().min(1)).default([]),
+  directiveItems: atMost(text(LIMITS.titleChars), LIMITS.directiveItems).default([]),
   owner: personRef,
   sponsor: personRef.optional(),
-  policy: z.string().min(1),
-  publicSummary: localized.optional(),
-  internalNotes: z.string().optional(),
+  policy: personRef,
+  publicSummary: localizedOf(LIMITS.summaryChars).optional(),
+  internalNotes: z
+    .string()
+    .max(
+      LIMITS.notesChars,
+      bi(
+        `too long: at most ${LIMITS.notesChars} characters`,
+        `長すぎます: ${LIMITS.notesChars} 文字以内にしてください`,
+      ),
+    )
+    .optional(),
   verification: z.enum(['required', 'none']).default('none'),
-  milestones: z.array(milestoneSchema).min(1),
+  milestones: atMost(milestoneSchema, LIMITS.milestonesPerMeasure).min(1),
 });
+
+const PERSON_ID_EN = 'person id must use only a-z, 0-9, ., _ and -';
+const PERSON_ID_JA = '人物 ID は a-z・0-9・.・_・- のみ使えます';
+const POLICY_NAME_EN = 'policy name must use only a-z, 0-9 and -';
+const POLICY_NAME_JA = 'ポリシー名は a-z・0-9・- のみ使えます';
 
 const planSchema = z.strictObject({
   program: z.strictObject({
     id: idField('program id'),
     title: localized,
-    directive: z.strictObject({ ref: z.string().min(1), issuer: z.string().min(1), issuedOn: dateField }),
+    directive: z.strictObject({ ref: text(LIMITS.titleChars), issuer: text(LIMITS.titleChars), issuedOn: dateField }),
     timezone: z
       .string()
       .refine(
         (tz) => /^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+)+)$/.test(tz) && isTimeZone(tz),
         bi('not an IANA time zone', 'IANA タイムゾーンではありません'),
       ),
-    calendar: z.enum(['jp', 'weekdays']),
-    closedDates: z.array(dateField).default([]),
+    calendar: z.enum(CALENDAR_KINDS),
+    closedDates: atMost(dateField, LIMITS.closedDates).default([]),
     language: lang.default('ja'),
-    managers: z.array(personRef).min(1),
-    comms: z.array(personRef).default([]),
-    reports: z
-      .array(z.strictObject({ id: idField('report id'), title: localized, due: dateField, owner: personRef }))
-      .default([]),
+    managers: atMost(personRef, LIMITS.people).min(1),
+    comms: atMost(personRef, LIMITS.people).default([]),
+    reports: atMost(
+      z.strictObject({ id: idField('report id'), title: localized, due: dateField, owner: personRef }),
+      LIMITS.reports,
+    ).default([]),
     updates: z.strictObject({ every: z.enum(['month', 'week']), day: z.number().int().min(1).max(28) }).optional(),
   }),
-  people: z.record(
-    z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9._-]*$/,
-        bi('person id must use only a-z, 0-9, ., _ and -', '人物 ID は a-z・0-9・.・_・- のみ使えます'),
-      ),
+  people: idRecord(
+    text(LIMITS.idChars).regex(/^[a-z0-9][a-z0-9._-]*$/, bi(PERSON_ID_EN, PERSON_ID_JA)),
     personSchema,
+    LIMITS.people,
+    PERSON_ID_EN,
+    PERSON_ID_JA,
   ),
-  policies: z.record(z.string().min(1), policySchema),
-  measures: z.array(measureSchema).min(1),
+  policies: idRecord(
+    text(LIMITS.idChars).regex(ID_RE, bi(POLICY_NAME_EN, POLICY_NAME_JA)),
+    policySchema,
+    LIMITS.policies,
+    POLICY_NAME_EN,
+    POLICY_NAME_JA,
+  ),
+  measures: atMost(measureSchema, LIMITS.measures).min(1),
 });
 
 /** A validated plan, with defaults filled in. */
 export type Plan = z.infer<typeof planSchema>;
-export type Policy = Plan['policies'][string];
-export type Person = Plan['people'][string];
+export type Policy = z.infer<typeof policySchema>;
+export type Person = z.infer<typeof personSchema>;
 export type PlanMeasure = Plan['measures'][number];
 export type PlanMilestone = PlanMeasure['milestones'][number];
 export type EscalationRole = z.infer<typeof role>;
@@ -163,18 +240,24 @@ export function zodProblem(issue: z.core.$ZodIssue, parentPath: PropertyKey[] = 
       if (issue.origin === 'string') return problem(path, 'must not be empty', '空にできません');
       return problem(path, `must be at least ${String(issue.minimum)}`, `${String(issue.minimum)} 以上にしてください`);
     case 'too_big':
+      if (issue.origin === 'array')
+        return problem(
+          path,
+          `too many: at most ${String(issue.maximum)} items`,
+          `多すぎます: ${String(issue.maximum)} 件以内にしてください`,
+        );
+      if (issue.origin === 'string')
+        return problem(
+          path,
+          `too long: at most ${String(issue.maximum)} characters`,
+          `長すぎます: ${String(issue.maximum)} 文字以内にしてください`,
+        );
       return problem(path, `must be at most ${String(issue.maximum)}`, `${String(issue.maximum)} 以下にしてください`);
     case 'invalid_format':
       return problem(path, `not a valid ${issue.format}`, `${issue.format} の形式ではありません`);
     default:
       return problem(path, issue.message, issue.message);
   }
-}
-
-/** Splits a dependency reference: `measure/milestone`, or a bare `milestone` of `ownMeasure`. */
-export function splitRef(ref: string, ownMeasure: string): { measure: string; milestone: string } {
-  const i = ref.indexOf('/');
-  return i < 0 ? { measure: ownMeasure, milestone: ref } : { measure: ref.slice(0, i), milestone: ref.slice(i + 1) };
 }
 
 function duplicates(ids: string[]): Set<string> {
@@ -236,7 +319,7 @@ function crossCheck(plan: Plan): Problem[] {
       out.push(problem(`${at}.id`, `duplicate measure id: ${m.id}`, `施策 ID が重複しています: ${m.id}`));
     needPerson(`${at}.owner`, m.owner);
     needPerson(`${at}.sponsor`, m.sponsor);
-    if (!(m.policy in plan.policies))
+    if (own(plan.policies, m.policy) === undefined)
       out.push(problem(`${at}.policy`, `unknown policy: ${m.policy}`, `未定義のポリシーです: ${m.policy}`));
     const dupMs = duplicates(m.milestones.map((ms) => ms.id));
     m.milestones.forEach((ms, j) => {
@@ -265,21 +348,107 @@ function crossCheck(plan: Plan): Problem[] {
       });
     });
   });
-  if (plan.program.calendar === 'jp') {
-    plan.measures.forEach((m, i) =>
-      m.milestones.forEach((ms, j) => {
-        if (ms.due > JP_LAST_DUE)
-          out.push(
-            problem(
-              `measures[${i}].milestones[${j}].due`,
-              `after ${JP_LAST_DUE}: the Japanese holiday data ends in ${JP_HOLIDAY_YEARS.last} (use calendar: weekdays)`,
-              `${JP_LAST_DUE} より後です。祝日データは ${JP_HOLIDAY_YEARS.last} 年までです（calendar: weekdays を使ってください）`,
-            ),
-          );
-      }),
-    );
-  }
+  out.push(...dateRangeProblems(plan));
   if (out.length === 0) out.push(...cycleProblems(plan));
+  return out;
+}
+
+/**
+ * Every date of the plan lies inside the program calendar's data (design: nothing is planned outside
+ * it), and every due date leaves room after it for the escalation ladder (`lastDue`).
+ */
+function dateRangeProblems(plan: Plan): Problem[] {
+  const kind = plan.program.calendar as unknown;
+  if (typeof kind !== 'string' || !(CALENDAR_KINDS as readonly string[]).includes(kind)) return [];
+  const k = kind as CalendarKind;
+  const { first, last } = calendarRange(k);
+  const out: Problem[] = [];
+  const inRange = (path: string, date: unknown) => {
+    if (typeof date !== 'string' || !isLocalDate(date) || (date >= first && date <= last)) return;
+    out.push(
+      problem(
+        path,
+        `${date} is outside the data of the ${k} calendar (${first} to ${last})`,
+        `${date} は ${k} カレンダーのデータ範囲（${first}〜${last}）の外です`,
+      ),
+    );
+  };
+  const due = (path: string, date: unknown) => {
+    if (typeof date !== 'string' || !isLocalDate(date)) return;
+    const latest = lastDue(k);
+    if (date <= latest) return inRange(path, date);
+    if (k === 'jp')
+      out.push(
+        problem(
+          path,
+          `after ${JP_LAST_DUE}: the Japanese holiday data ends in ${JP_HOLIDAY_YEARS.last} (use calendar: weekdays)`,
+          `${JP_LAST_DUE} より後です。祝日データは ${JP_HOLIDAY_YEARS.last} 年までです（calendar: weekdays を使ってください）`,
+        ),
+      );
+    else
+      out.push(
+        problem(
+          path,
+          `after ${latest}: the data of the ${k} calendar ends on ${last}, and escalations need room after a due date`,
+          `${latest} より後です。${k} カレンダーのデータは ${last} までで、期日後のエスカレーションの余地が必要です`,
+        ),
+      );
+  };
+  const p = plan.program;
+  inRange('program.directive.issuedOn', p.directive?.issuedOn);
+  (p.closedDates ?? []).forEach((d, i) => inRange(`program.closedDates[${i}]`, d));
+  (p.reports ?? []).forEach((r, i) => inRange(`program.reports[${i}].due`, r?.due));
+  (plan.measures ?? []).forEach((m, i) =>
+    (m?.milestones ?? []).forEach((ms, j) => {
+      const at = `measures[${i}].milestones[${j}]`;
+      due(`${at}.due`, ms?.due);
+      inRange(`${at}.forecast`, ms?.forecast);
+      inRange(`${at}.completed.on`, ms?.completed?.on);
+    }),
+  );
+  return out;
+}
+
+/**
+ * Every dependency cycle of a graph, each once, as the loop of nodes from where it was entered back to
+ * it (`[a, b, a]`). Depth-first over `edges` in key order with an explicit stack: a chain of any length
+ * is followed without recursion. A reference to a node missing from `edges` leads nowhere.
+ */
+export function findCycles(edges: ReadonlyMap<string, readonly string[]>): string[][] {
+  const out: string[][] = [];
+  const done = new Set<string>();
+  /** Nodes on the current path, with their position in `path`. */
+  const onPath = new Map<string, number>();
+  const path: string[] = [];
+  const nextEdge: number[] = [];
+  for (const root of edges.keys()) {
+    if (done.has(root)) continue;
+    path.push(root);
+    nextEdge.push(0);
+    onPath.set(root, 0);
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const node = path[top] as string;
+      const succ = edges.get(node) ?? [];
+      const i = nextEdge[top] as number;
+      if (i < succ.length) {
+        nextEdge[top] = i + 1;
+        const next = succ[i] as string;
+        const pos = onPath.get(next);
+        if (pos !== undefined) out.push([...path.slice(pos), next]);
+        else if (!done.has(next)) {
+          onPath.set(next, path.length);
+          path.push(next);
+          nextEdge.push(0);
+        }
+      } else {
+        path.pop();
+        nextEdge.pop();
+        onPath.delete(node);
+        done.add(node);
+      }
+    }
+  }
   return out;
 }
 
@@ -300,23 +469,10 @@ function cycleProblems(plan: Plan): Problem[] {
       );
     }),
   );
-  const out: Problem[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (node: string) => {
-    state.set(node, 'visiting');
-    stack.push(node);
-    for (const next of edges.get(node) ?? []) {
-      if (state.get(next) === 'visiting') {
-        const loop = [...stack.slice(stack.indexOf(next)), next].join(' -> ');
-        out.push(problem(where.get(next) ?? '', `dependency cycle: ${loop}`, `依存関係が循環しています: ${loop}`));
-      } else if (!state.has(next)) visit(next);
-    }
-    stack.pop();
-    state.set(node, 'done');
-  };
-  for (const node of edges.keys()) if (!state.has(node)) visit(node);
-  return out;
+  return findCycles(edges).map((cycle) => {
+    const loop = cycle.join(' -> ');
+    return problem(where.get(cycle[0] ?? '') ?? '', `dependency cycle: ${loop}`, `依存関係が循環しています: ${loop}`);
+  });
 }
 
 /** Validates an already-parsed plan object. */
@@ -340,8 +496,36 @@ export function validatePlan(input: unknown): PlanResult {
   return problems.length ? { ok: false, problems } : { ok: true, plan: parsed.data };
 }
 
+/** The UTF-8 length of `s` in bytes (no Node built-ins here: the domain is workflow-safe). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 /** Parses plan text (YAML, of which JSON is a subset) and validates it. `source` names the file in syntax errors. */
 export function parsePlanText(text: string, source = 'plan'): PlanResult {
+  const bytes = utf8Length(text);
+  if (bytes > LIMITS.fileBytes) {
+    return {
+      ok: false,
+      problems: [
+        problem(
+          source,
+          `the file is too large: ${bytes} bytes; at most ${LIMITS.fileBytes} bytes (${LIMITS.fileBytes / 1024 / 1024} MiB) are read`,
+          `ファイルが大きすぎます: ${bytes} バイトあります。読めるのは ${LIMITS.fileBytes} バイト（${LIMITS.fileBytes / 1024 / 1024} MiB）までです`,
+        ),
+      ],
+    };
+  }
   let data: unknown;
   try {
     data = parseYaml(text, { prettyErrors: true, uniqueKeys: true });

@@ -1,7 +1,9 @@
 /** From a validated plan to what each measure workflow starts with. */
 import type { DependencyInfo, MeasureState, ProgramContext } from './model';
 import { programContext } from './model';
-import { splitRef, type Person, type Plan, type PlanMeasure, type Policy } from './plan';
+import { own } from './limits';
+import type { Person, Plan, PlanMeasure, Policy } from './plan';
+import { splitRef } from './refs';
 
 /** What one measure workflow is started with. */
 export interface MeasureInit {
@@ -41,7 +43,7 @@ export function measureInits(plan: Plan): MeasureInit[] {
       const info = planDependencyInfo(plan, ref);
       if (info) external[ref] = info;
     }
-    const policy = plan.policies[measure.policy];
+    const policy = own(plan.policies, measure.policy);
     if (!policy) throw new Error(`unknown policy ${measure.policy}`);
     return { program, people: plan.people, policy, measure, external, dependents: dependentsIn(plan, measure.id) };
   });
@@ -55,7 +57,7 @@ function dependentsIn(plan: Plan, measureId: string): Record<string, string[]> {
     for (const ref of externalRefs(m)) {
       const r = splitRef(ref, m.id);
       if (r.measure !== measureId) continue;
-      const list = (out[r.milestone] ??= []);
+      const list = own(out, r.milestone) ?? (out[r.milestone] = []);
       if (!list.includes(m.id)) list.push(m.id);
     }
   }

@@ -3,32 +3,17 @@
  * `validateCommand` is what the workflow's Update validators run, so a refused command never enters
  * history; `applyCommand` changes the state of an accepted one. Both are pure and deterministic.
  */
-import { JP_LAST_DUE } from './calendar';
+import { calendarRange, lastDue } from './calendar';
+import type { Command } from './commands';
 import { dateOf, instantOf, isLocalDate, type LocalDate } from './dates';
-import type { ActionKind, ChangeEntry, DependencyInfo, MeasureState, MilestoneState, ProgramContext } from './model';
-import type { Person, PlanMeasure, PlanMilestone, Policy } from './plan';
+import { LIMITS, own } from './limits';
+import type { ActionKind, ChangeEntry, MeasureState, MilestoneState, ProgramContext } from './model';
+import type { PlanMilestone } from './plan';
 import { problem, type Problem } from './problems';
 import type { MeasureInit } from './program';
+import { splitRef } from './refs';
 
-/** A command on a measure; `actor` and `at` are added by whoever delivers it (the workflow uses its own clock). */
-export type Command =
-  | { type: 'complete'; milestone: string; evidence: string }
-  | { type: 'forecast'; milestone: string; date: LocalDate }
-  | { type: 'replan'; milestone: string; date: LocalDate; reason: string }
-  | { type: 'approve-replan'; milestone: string; reason?: string }
-  | { type: 'reject-replan'; milestone: string; reason?: string }
-  | { type: 'cancel'; reason: string }
-  | { type: 'reassign'; milestone?: string; to: string; reason: string }
-  | {
-      type: 'amend';
-      milestones: PlanMilestone[];
-      people: Record<string, Person>;
-      external: Record<string, DependencyInfo>;
-      dependents: Record<string, string[]>;
-      measure?: Partial<Omit<PlanMeasure, 'id' | 'milestones' | 'owner' | 'policy'>>;
-      policy?: Policy;
-      program?: ProgramContext;
-    };
+export type { Command } from './commands';
 
 /** A command with its actor and the instant it is given. */
 export interface Envelope {
@@ -50,7 +35,9 @@ export function initialState(input: MeasureInit & { startedAt: number; actor: st
     pending: [],
     changeLog: [],
     actions: [],
-    sent: [],
+    actionsDropped: 0,
+    notifications: { recent: [], total: 0, failed: 0 },
+    sentUntil: input.startedAt,
     external: input.external,
     dependents: input.dependents,
     startedAt: input.startedAt,
@@ -77,7 +64,8 @@ function newMilestone(program: ProgramContext, m: PlanMilestone, startedAt: numb
   };
 }
 
-function record(
+/** Records an accepted action; the oldest records give way beyond `LIMITS.actions`. */
+export function record(
   state: MeasureState,
   at: number,
   actor: string,
@@ -93,10 +81,16 @@ function record(
     ...(milestone !== undefined ? { milestone } : {}),
     details,
   });
+  const over = state.actions.length - LIMITS.actions;
+  if (over > 0) {
+    state.actions.splice(0, over);
+    state.actionsDropped += over;
+  }
 }
 
 const isManager = (s: MeasureState, who: string) => s.program.managers.includes(who);
 const ownerOf = (s: MeasureState, ms: MilestoneState) => ms.owner ?? s.measure.owner;
+const listed = (ids: readonly string[]) => ids.join(', ');
 
 /** Every reason to refuse `env` on `state`; empty when it may be applied. Messages in English and Japanese. */
 export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
@@ -106,7 +100,7 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
     out.push(problem(path, en, ja));
     return out;
   };
-  if (!actor || !state.people[actor])
+  if (!own(state.people, actor))
     return refuse(
       '--as',
       `unknown person: ${actor || '(none)'}; give --as <person id> from the plan's people`,
@@ -125,8 +119,8 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
     if (!ms)
       refuse(
         target,
-        `unknown milestone: ${id} (measure ${state.measure.id} has ${state.milestones.map((m) => m.id).join(', ')})`,
-        `マイルストーンがありません: ${id}`,
+        `unknown milestone: ${id} (measure ${state.measure.id} has ${listed(state.milestones.map((m) => m.id))})`,
+        `マイルストーンがありません: ${id}（施策 ${state.measure.id} のマイルストーン: ${listed(state.milestones.map((m) => m.id))}）`,
       );
     else if (ms.completed)
       refuse(
@@ -141,18 +135,18 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
     if (!isManager(state, actor))
       refuse(
         '--as',
-        `${actor} may not ${what}: only a program manager (${state.program.managers.join(', ')}) may`,
-        `${actor} は${whatJa}できません（プログラムマネージャー ${state.program.managers.join(', ')} のみ）`,
+        `${actor} may not ${what}: only a program manager (${listed(state.program.managers)}) may`,
+        `${actor} は${whatJa}できません（プログラムマネージャー ${listed(state.program.managers)} のみ）`,
       );
   };
   const needDate = (path: string, date: string) => {
     if (!isLocalDate(date)) refuse(path, `not a date: ${date}`, `日付ではありません: ${date}`);
     else if (date < today) refuse(path, `${date} lies before today (${today})`, `${date} は今日（${today}）より前です`);
-    else if (state.program.calendar === 'jp' && date > JP_LAST_DUE)
+    else if (date > lastDueDate(state.program))
       refuse(
         path,
-        `${date} is after ${JP_LAST_DUE}, where the Japanese holiday data ends`,
-        `${date} は祝日データの範囲（${JP_LAST_DUE} まで）より後です`,
+        `${date} is after ${lastDueDate(state.program)}, where the business calendar's data ends`,
+        `${date} は営業日カレンダーのデータの範囲（${lastDueDate(state.program)} まで）より後です`,
       );
   };
   const needText = (path: string, text: string | undefined, en: string, ja: string) => {
@@ -165,10 +159,11 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
       const ms = findOpen(c.milestone);
       if (!ms) return out;
       if (actor !== ownerOf(state, ms) && actor !== state.measure.owner && !isManager(state, actor)) {
+        const [en, ja] = c.type === 'complete' ? ['complete', '完了'] : ['forecast', '見込み更新'];
         refuse(
           '--as',
-          `${actor} may not ${c.type === 'complete' ? 'complete' : 'forecast'} ${target}: only its owner (${ownerOf(state, ms)}), the measure owner (${state.measure.owner}) or a program manager may`,
-          `${actor} は ${target} を${c.type === 'complete' ? '完了' : '見込み更新'}できません（担当者・施策責任者・プログラムマネージャーのみ）`,
+          `${actor} may not ${en} ${target}: only its owner (${ownerOf(state, ms)}), the measure owner (${state.measure.owner}) or a program manager may`,
+          `${actor} は ${target} を${ja}できません（担当者・施策責任者・プログラムマネージャーのみ）`,
         );
       }
       if (c.type === 'complete')
@@ -206,12 +201,16 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
     case 'approve-replan':
     case 'reject-replan': {
       if (!findOpen(c.milestone)) return out;
-      needManager(
-        c.type === 'approve-replan' ? 'approve a re-plan' : 'reject a re-plan',
-        c.type === 'approve-replan' ? '計画変更を承認' : '計画変更を却下',
-      );
-      if (!state.pending.some((p) => p.milestone === c.milestone))
-        refuse(target, 'no re-plan is waiting for approval', '承認待ちの計画変更はありません');
+      if (c.type === 'approve-replan') needManager('approve a re-plan', '計画変更を承認');
+      else needManager('reject a re-plan', '計画変更を却下');
+      const p = state.pending.find((x) => x.milestone === c.milestone);
+      if (!p) refuse(target, 'no re-plan is waiting for approval', '承認待ちの計画変更はありません');
+      else if (c.type === 'approve-replan' && p.to < today)
+        refuse(
+          target,
+          `the requested date ${p.to} has already passed (today is ${today}): reject this request and ask for a new date`,
+          `申請された日付 ${p.to} はすでに過ぎています（今日は ${today}）。この申請を却下し、新しい日付で申請し直してください`,
+        );
       return out;
     }
     case 'cancel':
@@ -222,22 +221,81 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
       const ms = c.milestone !== undefined ? findOpen(c.milestone) : undefined;
       if (c.milestone !== undefined && !ms) return out;
       needManager('reassign', '担当変更');
-      if (!state.people[c.to]) refuse('--to', `unknown person: ${c.to}`, `未登録の人物です: ${c.to}`);
+      if (!own(state.people, c.to)) refuse('--to', `unknown person: ${c.to}`, `未登録の人物です: ${c.to}`);
       const current = ms ? ownerOf(state, ms) : state.measure.owner;
       if (c.to === current)
         refuse('--to', `${c.to} already owns ${ms ? target : state.measure.id}`, `${c.to} はすでに担当者です`);
       needText('--reason', c.reason, 'a reason is required', '理由が必要です');
       return out;
     }
-    case 'amend': {
+    case 'amend':
       needManager('amend the plan', '計画を追加変更');
-      for (const m of c.milestones) {
-        if (state.milestones.some((x) => x.id === m.id))
-          refuse(`milestones.${m.id}`, `milestone ${m.id} exists already`, `マイルストーン ${m.id} はすでにあります`);
-      }
-      return out;
-    }
+      return out.length ? out : amendProblems(state, c);
   }
+}
+
+/** The last due date the program's calendar accepts (its data must hold the ladder after it). */
+function lastDueDate(program: ProgramContext): LocalDate {
+  return lastDue(program.calendar);
+}
+
+/** What makes an amendment unusable on `state`: it must keep every reference resolvable. */
+function amendProblems(state: MeasureState, c: Extract<Command, { type: 'amend' }>): Problem[] {
+  const out: Problem[] = [];
+  const people = c.people;
+  const needPerson = (path: string, id: string | undefined) => {
+    if (id !== undefined && !own(people, id))
+      out.push(problem(path, `unknown person: ${id}`, `未登録の人物です: ${id}`));
+  };
+  const program = c.program ?? state.program;
+  if (program.id !== state.program.id)
+    out.push(
+      problem(
+        'program.id',
+        `the program id cannot change (${state.program.id} -> ${program.id})`,
+        `プログラム ID は変更できません（${state.program.id} -> ${program.id}）`,
+      ),
+    );
+  program.managers.forEach((m, i) => needPerson(`program.managers[${i}]`, m));
+  program.comms.forEach((m, i) => needPerson(`program.comms[${i}]`, m));
+  needPerson('measure.owner', state.measure.owner);
+  needPerson('measure.sponsor', c.measure ? c.measure.sponsor : state.measure.sponsor);
+  for (const [id, p] of Object.entries(people)) needPerson(`people.${id}.manager`, p.manager);
+  for (const ms of state.milestones) needPerson(`milestones.${ms.id}.owner`, ms.owner);
+  const ids = new Set(state.milestones.map((m) => m.id));
+  c.milestones.forEach((m, i) => {
+    if (ids.has(m.id))
+      out.push(
+        problem(`milestones[${i}].id`, `milestone ${m.id} exists already`, `マイルストーン ${m.id} はすでにあります`),
+      );
+    ids.add(m.id);
+    needPerson(`milestones[${i}].owner`, m.owner);
+    if (m.completed) needPerson(`milestones[${i}].completed.by`, m.completed.by);
+    if (!isLocalDate(m.due) || m.due > lastDueDate(program) || m.due < calendarRange(program.calendar).first)
+      out.push(problem(`milestones[${i}].due`, `not a usable due date: ${m.due}`, `使えない期限です: ${m.due}`));
+  });
+  if (state.milestones.length + c.milestones.length > LIMITS.milestonesPerMeasure)
+    out.push(
+      problem(
+        'milestones',
+        `a measure has at most ${LIMITS.milestonesPerMeasure} milestones`,
+        `施策のマイルストーンは ${LIMITS.milestonesPerMeasure} 件までです`,
+      ),
+    );
+  for (const id of Object.keys(c.titles ?? {}))
+    if (!state.milestones.some((m) => m.id === id))
+      out.push(problem(`titles.${id}`, `unknown milestone: ${id}`, `マイルストーンがありません: ${id}`));
+  const deps = c.milestones.flatMap((m) => m.dependsOn);
+  for (const ref of deps) {
+    const r = splitRef(ref, state.measure.id);
+    const local = r.measure === state.measure.id ? r.milestone : undefined;
+    const known =
+      local !== undefined
+        ? ids.has(local)
+        : own(c.external, ref) !== undefined || own(state.external, ref) !== undefined;
+    if (!known) out.push(problem('milestones', `unknown dependency: ${ref}`, `未定義の依存先です: ${ref}`));
+  }
+  return out;
 }
 
 /** Applies an accepted command (call `validateCommand` first). Changes `state` in place and records the action. */
@@ -304,27 +362,46 @@ export function applyCommand(state: MeasureState, env: Envelope): void {
         state.measure.owner = c.to;
       }
       return;
-    case 'amend':
+    case 'amend': {
+      const changed: string[] = [];
+      const details: Record<string, string> = {};
       state.people = c.people;
-      Object.assign(state.external, c.external);
+      for (const [ref, info] of Object.entries(c.external)) state.external[ref] = info;
       state.dependents = c.dependents;
-      if (c.measure) Object.assign(state.measure, c.measure);
-      if (c.policy) state.policy = c.policy;
-      if (c.program) state.program = c.program;
+      if (c.measure) {
+        const before = { ...state.measure };
+        state.measure = { ...state.measure, ...c.measure };
+        if (c.measure.sponsor === undefined) delete state.measure.sponsor;
+        if (c.measure.publicSummary === undefined) delete state.measure.publicSummary;
+        if (c.measure.internalNotes === undefined) delete state.measure.internalNotes;
+        for (const k of Object.keys({ ...before, ...state.measure }) as Array<keyof typeof before>)
+          if (JSON.stringify(before[k]) !== JSON.stringify(state.measure[k])) changed.push(k);
+      }
+      if (c.policy) {
+        state.policy = c.policy;
+        changed.push('policy');
+      }
+      if (c.program) {
+        const from = state.program.managers;
+        if (JSON.stringify(from) !== JSON.stringify(c.program.managers))
+          details.managers = `${listed(from)} -> ${listed(c.program.managers)}`;
+        state.program = c.program;
+        changed.push('program');
+      }
+      for (const [id, title] of Object.entries(c.titles ?? {})) {
+        const m = state.milestones.find((x) => x.id === id);
+        if (!m) continue;
+        m.title = title;
+        changed.push(`${id}.title`);
+      }
       for (const m of c.milestones) state.milestones.push(newMilestone(state.program, m, at));
       record(state, at, actor, 'amended', undefined, {
         ...(c.milestones.length ? { added: c.milestones.map((m) => m.id).join(',') } : {}),
-        ...(c.measure || c.policy || c.program
-          ? {
-              changed: [
-                ...Object.keys(c.measure ?? {}),
-                ...(c.policy ? ['policy'] : []),
-                ...(c.program ? ['program'] : []),
-              ].join(','),
-            }
-          : {}),
+        ...(changed.length ? { changed: changed.join(',') } : {}),
+        ...details,
       });
       return;
+    }
   }
 }
 
@@ -336,8 +413,9 @@ function moveDue(
   decidedAt: number,
   decision: ChangeEntry['decision'],
 ): void {
+  const seq = (state.changeLog.at(-1)?.seq ?? 0) + 1;
   state.changeLog.push({
-    seq: state.changeLog.length + 1,
+    seq,
     milestone: ms.id,
     kind: req.to < ms.due ? 'acceleration' : 'extension',
     from: ms.due,
@@ -349,6 +427,7 @@ function moveDue(
     decidedAt,
     decision,
   });
+  if (state.changeLog.length > LIMITS.actions) state.changeLog.splice(0, state.changeLog.length - LIMITS.actions);
   if (decision === 'approved') {
     ms.due = req.to;
     // The schedule is recomputed from the new date, for slots after the approval only.

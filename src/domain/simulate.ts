@@ -1,27 +1,44 @@
 /**
- * `remediate simulate`: runs a plan forward in time with the same planner and reducer as the measure
- * workflows, applying scripted actions, and lists every notification the engine would send.
+ * `remediate simulate`: runs a plan forward in time with the same engine rules, planner and reducer
+ * as the measure workflows, applying scripted actions, and lists every notification the engine would
+ * send. The loop is the workflow's: wake at the next instant, take what `dueNotifications` says,
+ * record it with `recordNotification`, tell dependents with `dependencyNews`.
  */
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { formatInstant, instantOf, isLocalDate, parseInstant } from './dates';
+import {
+  applyDependencyNews,
+  deliveryOf,
+  dependencyNews,
+  dueNotifications,
+  markDealtWith,
+  nextEngineAt,
+  recordNotification,
+  recordScheduleEnds,
+} from './engine';
+import { LIMITS, own } from './limits';
 import type { MeasureState, PlannedNotification } from './model';
-import { compareNotifications, cmp, milestoneNotifications } from './planner';
-import { measureInits } from './program';
-import { ownDependencyInfo } from './program';
-import { applyCommand, initialState, validateCommand, type Command } from './reducer';
+import { compareNotifications, cmp } from './planner';
+import type { Plan } from './plan';
 import { formatPath, problem, ProblemError, type Problem } from './problems';
-import { splitRef, type Plan } from './plan';
-import { parse as parseYaml } from 'yaml';
+import { measureInits } from './program';
+import { applyCommand, initialState, validateCommand, type Command } from './reducer';
+import { parseTarget } from './refs';
 
+const text = z.string().max(LIMITS.textChars);
 const actionSchema = z.strictObject({
-  at: z.string().min(1),
+  at: z.string().min(1).max(64),
   do: z.enum(['complete', 'forecast', 'replan', 'approve-replan', 'reject-replan', 'cancel', 'reassign']),
-  target: z.string().min(1),
-  as: z.string().min(1),
-  evidence: z.string().optional(),
-  date: z.string().optional(),
-  reason: z.string().optional(),
-  to: z.string().optional(),
+  target: z
+    .string()
+    .min(1)
+    .max(2 * LIMITS.idChars + 1),
+  as: z.string().min(1).max(LIMITS.idChars),
+  evidence: text.optional(),
+  date: z.string().max(32).optional(),
+  reason: text.optional(),
+  to: z.string().max(LIMITS.idChars).optional(),
 });
 
 /** One scripted action of a simulation, as written in the actions file. */
@@ -37,6 +54,8 @@ export interface SimEvent {
   to?: string[];
   by?: string;
   details?: Record<string, string>;
+  /** Set on a notification that could not go out (e.g. `no recipients`). */
+  skipped?: string;
   /** Epoch milliseconds of `at`, for ordering; not printed. */
   ms: number;
 }
@@ -46,22 +65,25 @@ export function parseActions(
   text: string,
   source = 'actions',
 ): { ok: true; actions: SimAction[] } | { ok: false; problems: Problem[] } {
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (e) {
+  if (text.length > LIMITS.fileBytes)
     return {
       ok: false,
-      problems: [
-        problem(
-          source,
-          `not valid YAML/JSON: ${e instanceof Error ? e.message : String(e)}`,
-          'YAML/JSON として読めません',
-        ),
-      ],
+      problems: [problem(source, `larger than ${LIMITS.fileBytes} bytes`, `${LIMITS.fileBytes} バイトを超えています`)],
+    };
+  let data: unknown;
+  try {
+    data = parseYaml(text, { uniqueKeys: true });
+  } catch (e) {
+    const msg = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
+    return {
+      ok: false,
+      problems: [problem(source, `not valid YAML/JSON: ${msg}`, `YAML/JSON として読めません: ${msg}`)],
     };
   }
-  const parsed = z.array(actionSchema).safeParse(data ?? []);
+  const parsed = z
+    .array(actionSchema)
+    .max(10_000)
+    .safeParse(data ?? []);
   if (!parsed.success) {
     return {
       ok: false,
@@ -72,72 +94,57 @@ export function parseActions(
 }
 
 function toCommand(a: SimAction, path: string): { measure: string; command: Command } | Problem {
-  const slash = a.target.indexOf('/');
-  const measure = slash < 0 ? a.target : a.target.slice(0, slash);
-  const milestone = slash < 0 ? undefined : a.target.slice(slash + 1);
-  const needMilestone = (): string | Problem =>
-    milestone ??
-    problem(
+  const t = parseTarget(a.target, a.do === 'cancel' || a.do === 'reassign');
+  if (!t || (a.do === 'cancel' && t.milestone !== undefined))
+    return problem(
       `${path}.target`,
-      `${a.do} needs <measure>/<milestone>: ${a.target}`,
-      `${a.do} には <施策>/<マイルストーン> が必要です: ${a.target}`,
+      `${a.do} needs ${a.do === 'cancel' ? '<measure>' : a.do === 'reassign' ? '<measure> or <measure>/<milestone>' : '<measure>/<milestone>'}: ${a.target}`,
+      `${a.do} の対象の形式が正しくありません: ${a.target}`,
     );
+  const { measure, milestone = '' } = t;
   switch (a.do) {
     case 'cancel':
       return { measure, command: { type: 'cancel', reason: a.reason ?? '' } };
     case 'reassign':
       return {
         measure,
-        command: {
-          type: 'reassign',
-          ...(milestone !== undefined ? { milestone } : {}),
-          to: a.to ?? '',
-          reason: a.reason ?? '',
-        },
+        command: { type: 'reassign', ...(t.milestone ? { milestone } : {}), to: a.to ?? '', reason: a.reason ?? '' },
       };
-    default: {
-      const m = needMilestone();
-      if (typeof m !== 'string') return m;
-      if (a.do === 'complete')
-        return { measure, command: { type: 'complete', milestone: m, evidence: a.evidence ?? '' } };
-      if (a.do === 'forecast') return { measure, command: { type: 'forecast', milestone: m, date: a.date ?? '' } };
-      if (a.do === 'replan')
-        return { measure, command: { type: 'replan', milestone: m, date: a.date ?? '', reason: a.reason ?? '' } };
-      return { measure, command: { type: a.do, milestone: m, ...(a.reason ? { reason: a.reason } : {}) } };
-    }
+    case 'complete':
+      return { measure, command: { type: 'complete', milestone, evidence: a.evidence ?? '' } };
+    case 'forecast':
+      return { measure, command: { type: 'forecast', milestone, date: a.date ?? '' } };
+    case 'replan':
+      return { measure, command: { type: 'replan', milestone, date: a.date ?? '', reason: a.reason ?? '' } };
+    default:
+      return { measure, command: { type: a.do, milestone, ...(a.reason ? { reason: a.reason } : {}) } };
   }
 }
-
-const eventKind: Record<string, string> = {
-  completed: 'completed',
-  forecast: 'forecast',
-  'replan-requested': 'replan-requested',
-  replanned: 'replanned',
-  'replan-rejected': 'replan-rejected',
-  cancelled: 'cancelled',
-  reassigned: 'reassigned',
-};
 
 /** Builds the measure states a plan starts with at instant `startedAt`. */
 export function statesFromPlan(plan: Plan, startedAt: number, actor = plan.program.managers[0] ?? ''): MeasureState[] {
   return measureInits(plan).map((init) => initialState({ ...init, startedAt, actor }));
 }
 
-/** Keeps every measure's view of the milestones it depends on up to date (the workflows do this with signals). */
-function refreshExternal(states: MeasureState[]): void {
-  const byId = new Map(states.map((s) => [s.measure.id, s]));
-  for (const s of states) {
-    for (const ref of Object.keys(s.external)) {
-      const { measure, milestone } = splitRef(ref, '');
-      const info = byId.get(measure) && ownDependencyInfo(byId.get(measure) as MeasureState, milestone);
-      if (info) s.external[ref] = info;
-    }
+/** Tells the other states what changed in `state` (the workflows do this with signals). */
+function tellDependents(byId: ReadonlyMap<string, MeasureState>, state: MeasureState, milestone?: string): void {
+  for (const news of dependencyNews(state, milestone)) {
+    const other = byId.get(news.measure);
+    if (other) applyDependencyNews(other, news.ref, news.info);
   }
 }
 
 /** Runs the plan over `[from, until)`; throws ProblemError naming the first action that would be refused. */
 export function simulate(plan: Plan, opts: { from: number; until: number; actions?: SimAction[] }): SimEvent[] {
   const zone = plan.program.timezone;
+  if (opts.until - opts.from > LIMITS.simulateDays * 86_400_000)
+    throw new ProblemError([
+      problem(
+        '--until',
+        `a simulation covers at most ${LIMITS.simulateDays} days`,
+        `シミュレーションの期間は ${LIMITS.simulateDays} 日までです`,
+      ),
+    ]);
   const states = statesFromPlan(plan, opts.from);
   const byId = new Map(states.map((s) => [s.measure.id, s]));
   const problems: Problem[] = [];
@@ -162,44 +169,45 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
   actions.sort((x, y) => x.at - y.at || x.index - y.index);
 
   const events: SimEvent[] = [];
-  const emails = (state: MeasureState, ids: string[]) => ids.map((id) => state.people[id]?.email ?? id);
-  // One lazy schedule per milestone, advanced as time passes and rebuilt when its measure changes,
-  // so a long simulation costs in proportion to what it emits.
-  type Head = {
-    state: MeasureState;
-    schedule: Generator<PlannedNotification, void, undefined>;
-    next: PlannedNotification | undefined;
+  const emails = (state: MeasureState, ids: string[]) => ids.map((id) => own(state.people, id)?.email ?? id);
+  const recorded = (state: MeasureState, from: number) => {
+    for (const rec of state.actions.filter((r) => r.seq >= from)) {
+      events.push({
+        at: formatInstant(rec.at, zone),
+        ms: rec.at,
+        kind: rec.kind,
+        measure: state.measure.id,
+        ...(rec.milestone ? { milestone: rec.milestone } : {}),
+        by: rec.actor,
+        details: rec.details,
+      });
+    }
   };
-  let cursor = opts.from;
-  const advance = (h: Head) => {
-    do {
-      const r = h.schedule.next();
-      h.next = r.done ? undefined : r.value;
-    } while (h.next && h.next.at < cursor);
-  };
-  const headsOf = (state: MeasureState): Head[] =>
-    state.milestones.map((ms) => {
-      const h: Head = { state, schedule: milestoneNotifications(state, ms), next: undefined };
-      advance(h);
-      return h;
-    });
-  const heads = new Map(states.map((st) => [st, headsOf(st)]));
+  // Each state's next notification instant, recomputed only when that state changed.
+  const wake = new Map(states.map((s) => [s, nextEngineAt(s) ?? Infinity]));
   let next = 0;
   for (;;) {
-    let nAt = Infinity;
-    for (const hs of heads.values()) for (const h of hs) if (h.next && h.next.at < nAt) nAt = h.next.at;
+    const nAt = Math.min(...wake.values());
     const action = actions[next];
     const aAt = action?.at ?? Infinity;
     if (Math.min(nAt, aAt) >= opts.until) break;
     if (nAt <= aAt) {
       // Notifications at an instant go out before actions at the same instant ("stops after t").
-      const due: Head[] = [];
-      for (const hs of heads.values()) for (const h of hs) if (h.next?.at === nAt) due.push(h);
-      due.sort((x, y) => compareNotifications(x.next as PlannedNotification, y.next as PlannedNotification));
-      cursor = nAt + 1;
-      for (const h of due) {
-        const n = h.next as PlannedNotification;
-        h.state.sent.push({ key: n.key, at: n.at, kind: n.kind, milestone: n.milestone, level: n.level, to: n.to });
+      const due: Array<{ state: MeasureState; n: PlannedNotification }> = [];
+      for (const [state, at] of wake) {
+        if (at !== nAt) continue;
+        const seq = state.nextSeq;
+        recordScheduleEnds(state, nAt);
+        recorded(state, seq);
+        for (const n of dueNotifications(state, nAt)) due.push({ state, n });
+        markDealtWith(state, nAt);
+        wake.set(state, nextEngineAt(state) ?? Infinity);
+      }
+      due.sort((x, y) => compareNotifications(x.n, y.n));
+      for (const { state, n } of due) {
+        const delivery = deliveryOf(state, n);
+        const skipped = 'skipped' in delivery ? delivery.skipped : undefined;
+        recordNotification(state, n, skipped);
         events.push({
           at: formatInstant(n.at, zone),
           ms: n.at,
@@ -207,9 +215,9 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
           measure: n.measure,
           milestone: n.milestone,
           level: n.level,
-          to: emails(h.state, n.to),
+          to: emails(state, n.to),
+          ...(skipped !== undefined ? { skipped } : {}),
         });
-        advance(h);
       }
       continue;
     }
@@ -225,31 +233,18 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
     const env = { actor: action.a.as, at: action.at, command: cmd.command };
     const refused = validateCommand(state, env);
     if (refused.length) {
+      const where = `${action.path} (${action.a.do} ${action.a.target} at ${action.a.at})`;
       throw new ProblemError(
         refused.map((p) =>
-          problem(
-            `${action.path} (${action.a.do} ${action.a.target} at ${action.a.at})`,
-            `${p.path ? `${p.path}: ` : ''}${p.en}`,
-            `${p.path ? `${p.path}: ` : ''}${p.ja}`,
-          ),
+          problem(where, `${p.path ? `${p.path}: ` : ''}${p.en}`, `${p.path ? `${p.path}: ` : ''}${p.ja}`),
         ),
       );
     }
-    const before = state.actions.length;
+    const seq = state.nextSeq;
     applyCommand(state, env);
-    refreshExternal(states);
-    heads.set(state, headsOf(state));
-    for (const rec of state.actions.slice(before)) {
-      events.push({
-        at: formatInstant(rec.at, zone),
-        ms: rec.at,
-        kind: eventKind[rec.kind] ?? rec.kind,
-        measure: state.measure.id,
-        ...(rec.milestone ? { milestone: rec.milestone } : {}),
-        by: rec.actor,
-        details: rec.details,
-      });
-    }
+    recorded(state, seq);
+    tellDependents(byId, state, 'milestone' in cmd.command ? cmd.command.milestone : undefined);
+    for (const s of states) wake.set(s, nextEngineAt(s) ?? Infinity);
   }
   return events.sort(
     (a, b) =>

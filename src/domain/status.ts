@@ -1,7 +1,8 @@
 /** Status derivation (design section 4): done, overdue, at-risk, on-track, from dates and dependencies. */
 import { addDays, instantOf } from './dates';
 import type { DependencyInfo, MeasureState, MilestoneState } from './model';
-import { splitRef } from './plan';
+import { own } from './limits';
+import { splitRef } from './refs';
 import { ownDependencyInfo } from './program';
 
 export type MilestoneStatus = 'done' | 'cancelled' | 'overdue' | 'at-risk' | 'on-track';
@@ -18,7 +19,7 @@ function overdueFrom(state: MeasureState, ms: MilestoneState): number {
 function dependencyInfo(state: MeasureState, ref: string): DependencyInfo | undefined {
   const { measure, milestone } = splitRef(ref, state.measure.id);
   if (measure === state.measure.id) return ownDependencyInfo(state, milestone);
-  return state.external[`${measure}/${milestone}`];
+  return own(state.external, `${measure}/${milestone}`);
 }
 
 /** Dependencies of `ms` that threaten its date: not done, and due or forecast after its due date. */

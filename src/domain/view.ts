@@ -1,6 +1,6 @@
 /** Read models of a measure: what `status` prints and what the workflow keeps in its memo. */
 import type { Localized } from './plan';
-import type { MeasureState } from './model';
+import type { ActionKind, MeasureState } from './model';
 import { milestoneOwner } from './planner';
 import {
   dependencyRisks,
@@ -68,5 +68,29 @@ export function measureView(state: MeasureState, now: number): MeasureView {
         pendingReplan: p ? { to: p.to, requestedBy: p.requestedBy, reason: p.reason } : null,
       };
     }),
+  };
+}
+
+/** What a Workflow Update returns: a small outcome, never the whole state. */
+export interface UpdateOutcome {
+  program: string;
+  measure: string;
+  status: MeasureStatus;
+  /** The action the command recorded. */
+  action: { seq: number; kind: ActionKind } | null;
+  /** The milestone the command was about, as it stands now. */
+  milestone: MilestoneView | null;
+}
+
+/** The outcome of a command on `state` about `milestone` (if any), at `now`. */
+export function updateOutcome(state: MeasureState, now: number, milestone?: string): UpdateOutcome {
+  const view = measureView(state, now);
+  const last = state.actions.at(-1);
+  return {
+    program: view.program,
+    measure: view.measure,
+    status: view.status,
+    action: last ? { seq: last.seq, kind: last.kind } : null,
+    milestone: view.milestones.find((m) => m.id === milestone) ?? null,
   };
 }

@@ -1,8 +1,11 @@
 /**
- * The measure workflow: the durable shell around the pure domain. It sleeps until the planner's next
- * notification (or the next due date passing), sends it through the mail activity, and applies
- * commands as Workflow Updates whose validators run the domain's rules, so a refused command never
- * enters history. No business rules live here.
+ * The measure workflow: the durable shell around the pure domain. Two loops share one state:
+ * - the notifier sleeps until the engine's next instant, sends what `dueNotifications` says (all of
+ *   an instant at once), records it, and computes its next timer from the time after the sends;
+ * - the observer keeps search attributes, the memo snapshot and the dependent measures in step with
+ *   the state after every change, also while mail is being retried for hours.
+ * Commands are Workflow Updates whose validators parse the contract and run the domain's rules, so a
+ * refused command never enters history. No business rules live here.
  */
 import {
   ApplicationFailure,
@@ -23,18 +26,38 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createNotificationActivities } from '../activities/mail';
-import type { DependencyInfo, MeasureState, PlannedNotification } from '../domain/model';
-import { measureWorkflowId } from '../domain/model';
+import {
+  parseDependencyChanged,
+  parseUpdateArgs,
+  UPDATE_NAMES,
+  type CommandType,
+  type DependencyChanged,
+  type UpdateArgs,
+} from '../domain/commands';
+import {
+  applyDependencyNews,
+  deliveryOf,
+  dependencyNews,
+  dueNotifications,
+  markDealtWith,
+  nextEngineAt,
+  recordNotification,
+  recordScheduleEnds,
+  resumedState,
+  type DependencyNews,
+} from '../domain/engine';
+import type { MeasureState, PlannedNotification } from '../domain/model';
+import { DEPENDENCY_SIGNAL, FAILURE, MEASURE_QUERY, measureWorkflowId } from '../domain/names';
 import { notificationPayload } from '../domain/notification';
 import { nextNotificationAt, notificationsBetween } from '../domain/planner';
-import { commandShapeProblems } from '../domain/commands';
-import { formatProblem } from '../domain/problems';
+import { formatProblem, problem, type Problem } from '../domain/problems';
 import type { MeasureInit } from '../domain/program';
-import { ownDependencyInfo } from '../domain/program';
-import { applyCommand, initialState, validateCommand, type Command } from '../domain/reducer';
-import { nextDue, nextStatusChangeAt, measureStatus } from '../domain/status';
-import { measureView } from '../domain/view';
+import { applyCommand, initialState, validateCommand, type Envelope } from '../domain/reducer';
+import { measureStatus, nextDue, nextStatusChangeAt } from '../domain/status';
+import { measureView, updateOutcome, type UpdateOutcome } from '../domain/view';
 import { MEASURE, NEXT_DUE, OWNER, PROGRAM, STATUS } from './search-attributes';
+
+export { TASK_QUEUE } from '../domain/names';
 
 /** Retry mail for a day: the SMTP relay may be down for a while; a bad message fails at once. */
 const { sendNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>({
@@ -44,149 +67,197 @@ const { sendNotification } = proxyActivities<ReturnType<typeof createNotificatio
     initialInterval: '30 seconds',
     backoffCoefficient: 2,
     maximumInterval: '30 minutes',
-    nonRetryableErrorTypes: ['BadNotification'],
+    nonRetryableErrorTypes: [FAILURE.badNotification],
   },
 });
 
-/** Start input (from a plan) or the state carried over by continue-as-new. */
-export type MeasureWorkflowInput = { init: MeasureInit; actor: string } | { state: MeasureState; cursor: number };
+/** Start input (from a plan) or the state carried over by continue-as-new (`cursor`: from the first version). */
+export type MeasureWorkflowInput = { init: MeasureInit; actor: string } | { state: MeasureState; cursor?: number };
 
-/** Every update takes the acting person with the command's own fields. */
-export type Act<C> = Omit<C, 'type'> & { actor: string };
-type CommandOf<T extends Command['type']> = Extract<Command, { type: T }>;
-
-export const stateQuery = defineQuery<MeasureState>('state');
-export const completeUpdate = defineUpdate<MeasureState, [Act<CommandOf<'complete'>>]>('complete');
-export const forecastUpdate = defineUpdate<MeasureState, [Act<CommandOf<'forecast'>>]>('forecast');
-export const replanUpdate = defineUpdate<MeasureState, [Act<CommandOf<'replan'>>]>('replan');
-export const approveReplanUpdate = defineUpdate<MeasureState, [Act<CommandOf<'approve-replan'>>]>('approveReplan');
-export const rejectReplanUpdate = defineUpdate<MeasureState, [Act<CommandOf<'reject-replan'>>]>('rejectReplan');
-export const cancelUpdate = defineUpdate<MeasureState, [Act<CommandOf<'cancel'>>]>('cancel');
-export const reassignUpdate = defineUpdate<MeasureState, [Act<CommandOf<'reassign'>>]>('reassign');
-export const amendUpdate = defineUpdate<MeasureState, [Act<CommandOf<'amend'>>]>('amend');
+export const stateQuery = defineQuery<MeasureState>(MEASURE_QUERY);
+export const completeUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'complete'>]>(UPDATE_NAMES.complete);
+export const forecastUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'forecast'>]>(UPDATE_NAMES.forecast);
+export const replanUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'replan'>]>(UPDATE_NAMES.replan);
+export const approveReplanUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'approve-replan'>]>(
+  UPDATE_NAMES['approve-replan'],
+);
+export const rejectReplanUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'reject-replan'>]>(
+  UPDATE_NAMES['reject-replan'],
+);
+export const cancelUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'cancel'>]>(UPDATE_NAMES.cancel);
+export const reassignUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'reassign'>]>(UPDATE_NAMES.reassign);
+export const amendUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'amend'>]>(UPDATE_NAMES.amend);
 /** Another measure tells this one that a milestone it depends on changed. */
-export const dependencyChangedSignal = defineSignal<[{ ref: string; info: DependencyInfo }]>('dependencyChanged');
+export const dependencyChangedSignal = defineSignal<[DependencyChanged]>(DEPENDENCY_SIGNAL);
 
-/** The task queue of the measure workflows. */
-export const TASK_QUEUE = 'remediation';
+/** The Update of each command type. */
+export const UPDATES = {
+  complete: completeUpdate,
+  forecast: forecastUpdate,
+  replan: replanUpdate,
+  'approve-replan': approveReplanUpdate,
+  'reject-replan': rejectReplanUpdate,
+  cancel: cancelUpdate,
+  reassign: reassignUpdate,
+  amend: amendUpdate,
+} as const;
 
-/** The failure type of a refused command; its details carry the problems. */
-export const REFUSED = 'Refused';
+/** The notifier and observer loops, the queue of news for dependents, and continue-as-new (see the module comment). */
+const ENGINE_V2 = 'engine-v2-observer-and-gap-catch-up';
+
+function refusal(problems: Problem[]): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FAILURE.refused,
+    nonRetryable: true,
+    message: problems.map(formatProblem).join('\n'),
+    details: [problems],
+  });
+}
+
+/** Every reason to refuse `args` as a command of `type` now; never throws. */
+function refusalsOf(state: MeasureState, type: CommandType, args: unknown): { problems: Problem[]; env?: Envelope } {
+  try {
+    const parsed = parseUpdateArgs(type, args);
+    if (!parsed.ok) return { problems: parsed.problems };
+    const env: Envelope = { actor: parsed.actor, at: Date.now(), command: parsed.command };
+    return { problems: validateCommand(state, env), env };
+  } catch (err) {
+    // A rule that throws is a defect; the command is refused rather than the workflow wedged.
+    log.error('command validation threw', { type, error: String(err) });
+    return { problems: [problem('', 'the command could not be checked', 'コマンドを検査できませんでした')] };
+  }
+}
 
 /** One durable workflow per measure, id `measure/<program>/<measure>`. */
 export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void> {
+  const v2 = patched(ENGINE_V2);
   const state: MeasureState =
-    'state' in input ? input.state : initialState({ ...input.init, startedAt: Date.now(), actor: input.actor });
-  // Every notification with `at < cursor` has been dealt with.
-  let cursor = 'state' in input ? input.cursor : state.startedAt;
+    'state' in input
+      ? resumedState(input.state, input.cursor)
+      : initialState({ ...input.init, startedAt: Date.now(), actor: input.actor });
   let version = 0;
-  const published = { view: '' };
-  const toTell: Array<{ measure: string; ref: string; info: DependencyInfo }> = [];
+  const news: DependencyNews[] = [];
 
-  const register = <T extends Command['type']>(
-    def: ReturnType<typeof defineUpdate<MeasureState, [Act<CommandOf<T>>]>>,
-    type: T,
-  ) => {
-    const envelope = ({ actor, ...fields }: Act<CommandOf<T>>) => ({
-      actor,
-      at: Date.now(),
-      command: { ...fields, type } as unknown as Command,
-    });
+  const register = (type: CommandType) => {
     setHandler(
-      def,
-      (args) => {
-        const env = envelope(args);
-        applyCommand(state, env);
-        const touched = 'milestone' in env.command ? env.command.milestone : undefined;
-        for (const ms of state.milestones) {
-          if (touched !== undefined && ms.id !== touched) continue;
-          for (const measure of state.dependents[ms.id] ?? []) {
-            const info = ownDependencyInfo(state, ms.id);
-            if (info) toTell.push({ measure, ref: `${state.measure.id}/${ms.id}`, info });
-          }
+      UPDATES[type] as ReturnType<typeof defineUpdate<UpdateOutcome, unknown[]>>,
+      (...[args]: unknown[]) => {
+        // The validator has checked the rules; on replay it does not run, so the handler only reads the command.
+        const parsed = parseUpdateArgs(type, args);
+        if (!parsed.ok) throw refusal(parsed.problems);
+        const env: Envelope = { actor: parsed.actor, at: Date.now(), command: parsed.command };
+        // Applied to a copy, so a defect in a rule can never leave the state half changed.
+        const draft = JSON.parse(JSON.stringify(state)) as MeasureState;
+        try {
+          applyCommand(draft, env);
+        } catch (err) {
+          log.error('command could not be applied', { type, error: String(err) });
+          throw refusal([problem('', 'the command could not be applied', 'コマンドを適用できませんでした')]);
         }
+        Object.assign(state, draft);
+        const touched = 'milestone' in env.command ? env.command.milestone : undefined;
+        news.push(...dependencyNews(state, env.command.type === 'amend' ? undefined : touched));
         version++;
-        return Promise.resolve(state);
+        return Promise.resolve(updateOutcome(state, env.at, touched));
       },
       {
-        validator: (args: Act<CommandOf<T>>) => {
-          const malformed = commandShapeProblems(type, args);
-          const problems = malformed.length ? malformed : validateCommand(state, envelope(args));
-          if (problems.length) {
-            throw ApplicationFailure.create({
-              type: REFUSED,
-              nonRetryable: true,
-              message: problems.map(formatProblem).join('\n'),
-              details: problems,
-            });
-          }
+        validator: (...args: unknown[]) => {
+          if (args.length !== 1)
+            throw refusal([
+              problem(
+                '',
+                `the update takes exactly one argument, not ${args.length}`,
+                `この更新の引数は 1 つだけです（${args.length} 個あります）`,
+              ),
+            ]);
+          const { problems } = refusalsOf(state, type, args[0]);
+          if (problems.length) throw refusal(problems);
         },
       },
     );
   };
-  register(completeUpdate, 'complete');
-  register(forecastUpdate, 'forecast');
-  register(replanUpdate, 'replan');
-  register(approveReplanUpdate, 'approve-replan');
-  register(rejectReplanUpdate, 'reject-replan');
-  register(cancelUpdate, 'cancel');
-  register(reassignUpdate, 'reassign');
-  register(amendUpdate, 'amend');
+  for (const type of Object.keys(UPDATES) as CommandType[]) register(type);
   setHandler(stateQuery, () => state);
-  setHandler(dependencyChangedSignal, ({ ref, info }) => {
-    state.external[ref] = info;
+  setHandler(dependencyChangedSignal, (payload: unknown) => {
+    const signal = parseDependencyChanged(payload);
+    if (!signal) {
+      log.warn('malformed dependencyChanged signal dropped', { payload: JSON.stringify(payload)?.slice(0, 200) });
+      return;
+    }
+    if (!applyDependencyNews(state, signal.ref, signal.info)) {
+      log.warn('dependencyChanged signal for a milestone this measure does not depend on dropped', { ref: signal.ref });
+      return;
+    }
     version++;
   });
 
-  for (;;) {
-    publish(state, published);
-    await tellDependents(state, toTell.splice(0));
+  if (!v2)
+    return firstVersionLoop(state, 'state' in input ? (input.cursor ?? state.sentUntil) : state.startedAt, {
+      changed: () => version,
+      news,
+    });
 
-    const now = Date.now();
-    // Everything due by now, in order; several milestones may share an instant.
-    for (const n of notificationsBetween(state, cursor, now + 1)) {
-      if (!state.sent.some((s) => s.key === n.key)) await send(state, n);
+  // The observer: what others see follows the state, whatever the notifier is waiting for.
+  const published = { view: '' };
+  let observed = -1;
+  const observe = async (): Promise<void> => {
+    for (;;) {
+      const seen = version;
+      publish(state, published);
+      await tellDependents(state, news.splice(0));
+      if (version !== seen || news.length > 0) continue;
+      observed = seen;
+      const statusChange = nextStatusChangeAt(state, Date.now());
+      const wake = () => version !== seen || news.length > 0;
+      if (statusChange === undefined) await condition(wake);
+      else await condition(wake, Math.max(1, statusChange - Date.now()));
     }
-    cursor = Math.max(cursor, now + 1);
+  };
+  void observe();
+
+  // The notifier.
+  for (;;) {
+    const now = Date.now();
+    const before = state.nextSeq;
+    recordScheduleEnds(state, now);
+    const due = dueNotifications(state, now);
+    markDealtWith(state, now);
+    if (due.length > 0) await Promise.all(due.map((n) => send(state, n)));
+    if (due.length > 0 || state.nextSeq !== before) version++;
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      // Changes made by updates that arrived while mail was going out must reach the dependents
-      // before this run ends (the first version of this workflow could drop them here).
-      if (toTell.length > 0 && patched('tell-dependents-before-continue-as-new'))
-        await tellDependents(state, toTell.splice(0));
-      await continueAsNew<typeof measureWorkflow>({ state, cursor });
+      // Everything the observer owes (search attributes, dependents) goes out before this run ends.
+      await condition(() => observed === version && news.length === 0);
+      await continueAsNew<typeof measureWorkflow>({ state });
     }
-    const wakeAt = [nextNotificationAt(state, cursor), nextStatusChangeAt(state, now)].filter(
-      (t): t is number => t !== undefined,
-    );
     const seen = version;
     const changed = () => version !== seen || workflowInfo().continueAsNewSuggested;
-    if (wakeAt.length) await condition(changed, Math.max(1, Math.min(...wakeAt) - now));
-    else await condition(changed);
+    const wakeAt = nextEngineAt(state);
+    // Timers count from the time after the sends, which may have taken hours.
+    if (wakeAt === undefined) await condition(changed);
+    else await condition(changed, Math.max(1, wakeAt - Date.now()));
   }
 }
 
 async function send(state: MeasureState, n: PlannedNotification): Promise<void> {
-  const record = { key: n.key, at: n.at, kind: n.kind, milestone: n.milestone, level: n.level, to: n.to };
-  if (n.to.length === 0) {
-    state.sent.push({ ...record, failed: 'no recipients' });
+  const delivery = deliveryOf(state, n);
+  if ('skipped' in delivery) {
+    recordNotification(state, n, delivery.skipped);
     return;
   }
   try {
-    await sendNotification(notificationPayload(state, n));
-    state.sent.push(record);
+    await sendNotification(delivery.payload);
+    recordNotification(state, n);
   } catch (err) {
     // Mail that could not go out in a day is recorded, not retried forever: escalation goes on.
-    log.error('notification not sent', { key: n.key, error: String(err) });
-    state.sent.push({ ...record, failed: err instanceof Error ? err.message : String(err) });
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    log.error('notification not sent', { key: n.key, error: String(cause) });
+    recordNotification(state, n, cause instanceof Error ? cause.message : String(cause));
   }
 }
 
-async function tellDependents(
-  state: MeasureState,
-  items: Array<{ measure: string; ref: string; info: DependencyInfo }>,
-): Promise<void> {
+async function tellDependents(state: MeasureState, items: DependencyNews[]): Promise<void> {
   for (const { measure, ref, info } of items) {
     try {
       await getExternalWorkflowHandle(measureWorkflowId(state.program.id, measure)).signal(dependencyChangedSignal, {
@@ -194,7 +265,7 @@ async function tellDependents(
         info,
       });
     } catch (err) {
-      // The dependent measure may not exist (yet, or any more): its status then uses the plan's dates.
+      // The dependent measure may not exist (yet, or any more): it learns the live dates when it starts.
       log.warn('could not tell a dependent measure', { measure, ref, error: String(err) });
     }
   }
@@ -217,4 +288,51 @@ function publish(state: MeasureState, last: { view: string }): void {
   ];
   upsertSearchAttributes(pairs);
   upsertMemo({ snapshot: view });
+}
+
+/**
+ * The loop of the first version, kept so that its histories replay: one loop that publishes, tells
+ * dependents, then sends every notification between its cursor and now one after the other.
+ */
+async function firstVersionLoop(
+  state: MeasureState,
+  start: number,
+  shared: { changed: () => number; news: DependencyNews[] },
+): Promise<void> {
+  let cursor = start;
+  const published = { view: '' };
+  const sentKeys = new Set(state.notifications.recent.map((r) => r.key));
+  for (;;) {
+    publish(state, published);
+    await tellDependents(state, shared.news.splice(0));
+    const now = Date.now();
+    for (const n of notificationsBetween(state, cursor, now + 1)) {
+      if (sentKeys.has(n.key)) continue;
+      sentKeys.add(n.key);
+      if (n.to.length === 0) recordNotification(state, n, 'no recipients');
+      else {
+        try {
+          await sendNotification(notificationPayload(state, n));
+          recordNotification(state, n);
+        } catch (err) {
+          recordNotification(state, n, err instanceof Error ? err.message : String(err));
+        }
+      }
+    }
+    cursor = Math.max(cursor, now + 1);
+    state.sentUntil = cursor;
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (shared.news.length > 0 && patched('tell-dependents-before-continue-as-new'))
+        await tellDependents(state, shared.news.splice(0));
+      await continueAsNew<typeof measureWorkflow>({ state });
+    }
+    const wakeAt = [nextNotificationAt(state, cursor), nextStatusChangeAt(state, now)].filter(
+      (t): t is number => t !== undefined,
+    );
+    const seen = shared.changed();
+    const changed = () => shared.changed() !== seen || workflowInfo().continueAsNewSuggested;
+    if (wakeAt.length) await condition(changed, Math.max(1, Math.min(...wakeAt) - now));
+    else await condition(changed);
+  }
 }

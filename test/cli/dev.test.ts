@@ -19,14 +19,19 @@ const cleanEnv = Object.fromEntries(
 );
 
 /** Runs `remediate dev` until it prints its closing hint, then sends SIGINT; resolves with output and exit code. */
-function devSession(varDir: string, port: number, uiPort: number): Promise<{ code: number | null; out: string }> {
+function devSession(
+  varDir: string,
+  port: number,
+  uiPort: number,
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       path.join(root, 'bin', 'remediate'),
       ['dev', '--port', String(port), '--ui-port', String(uiPort)],
       {
         cwd: root,
-        env: { ...cleanEnv, REMEDIATE_VAR_DIR: varDir },
+        env: { ...cleanEnv, REMEDIATE_VAR_DIR: varDir, ...extraEnv },
       },
     );
     let out = '';
@@ -63,9 +68,11 @@ describe('remediate dev', () => {
     expect(first.out).toContain('stopped.');
     expect(existsSync(path.join(varDir, 'temporal.db'))).toBe(true);
 
-    const second = await devSession(varDir, port, uiPort);
+    // REMEDIATE_LANG is one of the settings read once at start-up: the status table is in Japanese.
+    const second = await devSession(varDir, port, uiPort, { REMEDIATE_LANG: 'ja' });
     expect(second.code).toBe(0);
     expect(second.out).toContain('plan ly-2024 applied as suzuki: 0 started, 0 amended, 8 unchanged');
     expect(second.out).toContain('program ly-2024: 8 measures');
+    expect(second.out).toMatch(/auth-separation\s+認証基盤の分離/);
   });
 });

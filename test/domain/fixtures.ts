@@ -8,6 +8,7 @@
  * yamada (sponsor), ito (no manager, owns milestones when a test says so), watanabe (a second
  * manager when a test adds him), kato (comms), nakamura (in the plan, no role).
  */
+import type { CalendarKind } from '../../src/domain/calendar';
 import { formatInstant, parseInstant } from '../../src/domain/dates';
 import type { MeasureState, PlannedNotification } from '../../src/domain/model';
 import { validatePlan, type Plan } from '../../src/domain/plan';
@@ -72,7 +73,7 @@ export interface PlanOverrides {
   /** Measures added after `auth-separation`. */
   measures?: RawMeasure[];
   /** Merged over the program section. */
-  program?: { calendar?: 'jp' | 'weekdays'; closedDates?: string[]; managers?: string[] };
+  program?: { calendar?: CalendarKind; closedDates?: string[]; managers?: string[] };
 }
 
 export const STANDARD_POLICY: RawPolicy = {

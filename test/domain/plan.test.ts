@@ -6,9 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { parsePlanText, validatePlan, type PlanResult } from '../../src/domain/plan';
+import { stringify } from 'yaml';
+import { LIMITS } from '../../src/domain/limits';
+import { findCycles, parsePlanText, utf8Length, validatePlan, type PlanResult } from '../../src/domain/plan';
 import { formatProblem } from '../../src/domain/problems';
-import { STANDARD_POLICY } from './fixtures';
+import { simulate } from '../../src/domain/simulate';
+import { STANDARD_POLICY, tokyo } from './fixtures';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 const readExample = (name: string): string => readFileSync(join(EXAMPLES, name), 'utf8');
@@ -291,7 +294,7 @@ describe('schema', () => {
         'people.sato.lang': 'fr',
       }),
     ).toEqual([
-      'program.calendar: must be one of: jp, weekdays / 次のいずれかにしてください: jp, weekdays',
+      'program.calendar: must be one of: jp, weekdays, daily / 次のいずれかにしてください: jp, weekdays, daily',
       'people.sato.lang: must be one of: ja, en / 次のいずれかにしてください: ja, en',
       'policies.standard.escalation[0].notify[1]: must be one of: owner, manager, sponsor, managers / 次のいずれかにしてください: owner, manager, sponsor, managers',
     ]);
@@ -491,5 +494,291 @@ describe('reading plan text', () => {
     const out = lines(parsePlanText('{"program": {"id": "x"', 'plan.json'));
     expect(out).toHaveLength(1);
     expect(out[0]).toMatch(/^plan\.json: not valid YAML\/JSON: /);
+  });
+});
+
+describe('ids that are names of Object.prototype', () => {
+  const PROTO_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+
+  it.each(PROTO_NAMES)('refuses the undefined policy %s as unknown (never found on the prototype)', (name) => {
+    expect(problemsOf({ 'measures[1].policy': name })).toEqual([
+      `measures[1].policy: unknown policy: ${name} / 未定義のポリシーです: ${name}`,
+    ]);
+  });
+
+  it.each(PROTO_NAMES)('refuses the undefined person %s everywhere a person is named', (name) => {
+    expect(
+      problemsOf({
+        'measures[1].owner': name,
+        'measures[0].sponsor': name,
+        'people.sato.manager': name,
+        'program.managers[0]': name,
+      }),
+    ).toEqual(
+      ['program.managers[0]', 'people.sato.manager', 'measures[0].sponsor', 'measures[1].owner'].map(
+        (path) => `${path}: unknown person: ${name} / 未定義の人物です: ${name}`,
+      ),
+    );
+  });
+
+  it.each(PROTO_NAMES)('refuses a dependency on the undefined milestone %s', (name) => {
+    expect(problemsOf({ 'measures[1].milestones[0].dependsOn': [`auth-separation/${name}`, `${name}/x`] })).toEqual([
+      `measures[1].milestones[0].dependsOn[0]: unknown milestone: auth-separation/${name} / 未定義のマイルストーンです: auth-separation/${name}`,
+      `measures[1].milestones[0].dependsOn[1]: unknown milestone: ${name}/x / 未定義のマイルストーンです: ${name}/x`,
+    ]);
+  });
+
+  it('accepts `constructor` as a policy name, person id, measure id and milestone id, and plans with it', () => {
+    const plan = variant({
+      'measures[1].id': 'constructor',
+      'measures[1].milestones[0].id': 'constructor',
+      'measures[1].policy': 'constructor',
+      'measures[1].owner': 'constructor',
+      'people.sato.manager': 'constructor',
+      'measures[0].milestones[2].dependsOn': ['constructor/constructor'],
+    }) as { people: object; policies: object };
+    Object.assign(plan.people, { constructor: { name: 'コンストラクタ', email: 'c@example.jp' } });
+    Object.assign(plan.policies, { constructor: STANDARD_POLICY });
+    const result = parsePlanText(JSON.stringify(plan));
+    expect(lines(result)).toEqual([]);
+    if (!result.ok) return;
+    const events = simulate(result.plan, { from: tokyo('2025-01-01'), until: tokyo('2027-03-01') });
+    const mine = events.filter((e) => e.measure === 'constructor');
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((e) => e.to?.includes('c@example.jp'))).toBe(true);
+    // sato's manager is now `constructor`: the escalations of auth-separation reach them.
+    expect(events.some((e) => e.measure === 'auth-separation' && e.to?.includes('c@example.jp'))).toBe(true);
+  });
+
+  it.each([
+    ['people', 'person id must use only a-z, 0-9, ., _ and - / 人物 ID は a-z・0-9・.・_・- のみ使えます'],
+    ['policies', 'policy name must use only a-z, 0-9 and - / ポリシー名は a-z・0-9・- のみ使えます'],
+  ])('refuses a `__proto__:` key under %s in YAML and JSON (zod alone would drop it silently)', (key, message) => {
+    const value = key === 'people' ? { name: 'x', email: 'x@example.jp' } : STANDARD_POLICY;
+    const base = JSON.stringify(variant());
+    const json = base.replace(`"${key}":{`, `"${key}":{"__proto__":${JSON.stringify(value)},`);
+    expect(lines(parsePlanText(json, 'plan.json'))).toEqual([`${key}.__proto__: ${message}`]);
+    const yaml = stringify(JSON.parse(base)).replace(`${key}:\n`, `${key}:\n  __proto__: ${JSON.stringify(value)}\n`);
+    expect(lines(parsePlanText(yaml, 'plan.yaml'))).toEqual([`${key}.__proto__: ${message}`]);
+  });
+
+  it.each(['toString', 'hasOwnProperty', '__proto__'])('refuses %s as a policy name by the id pattern', (name) => {
+    const plan = variant() as { policies: Record<string, unknown> };
+    Object.defineProperty(plan.policies, name, { value: STANDARD_POLICY, enumerable: true });
+    expect(lines(validatePlan(plan))).toEqual([
+      `policies.${name}: policy name must use only a-z, 0-9 and - / ポリシー名は a-z・0-9・- のみ使えます`,
+    ]);
+  });
+});
+
+describe('limits', () => {
+  const range = (what: string, min: number, max: number, en: string, ja: string) =>
+    `${what}: must be a whole number from ${min} to ${max} (${en}) / ${min}〜${max} の整数にしてください（${ja}）`;
+  const REMIND = ['calendar days before the due date', '期日の何日前か'] as const;
+  const AFTER = ['business days after the due date', '期日後の営業日数'] as const;
+  const REPEAT = ['business days between repeats', '繰り返しの間隔（営業日）'] as const;
+
+  it.each([0, 367, 1e9, 1.5, -3])('refuses remindBefore %s (1..366)', (n) => {
+    expect(problemsOf({ 'policies.standard.remindBefore': [30, n] })).toEqual([
+      range('policies.standard.remindBefore[1]', 1, 366, ...REMIND),
+    ]);
+  });
+
+  it('accepts remindBefore at its bounds, with 10 entries; refuses 11', () => {
+    const ten = [1, 2, 3, 4, 5, 6, 7, 8, 9, 366];
+    expect(problemsOf({ 'policies.standard.remindBefore': ten })).toEqual([]);
+    expect(problemsOf({ 'policies.standard.remindBefore': [...ten, 30] })).toEqual([
+      'policies.standard.remindBefore: too many: at most 10 items / 多すぎます: 10 件以内にしてください',
+    ]);
+  });
+
+  it.each([0, 261, 1e12])('refuses afterBusinessDays %s (1..260)', (n) => {
+    expect(problemsOf({ 'policies.standard.escalation[1].afterBusinessDays': n })).toEqual(
+      n === 0
+        ? [
+            range('policies.standard.escalation[1].afterBusinessDays', 1, 260, ...AFTER),
+            // (0 also breaks the climbing order, reported only when the schema passes)
+          ]
+        : [range('policies.standard.escalation[1].afterBusinessDays', 1, 260, ...AFTER)],
+    );
+  });
+
+  it('accepts a ladder of 10 levels up to 260 business days; refuses 11 levels', () => {
+    const level = (d: number) => ({ afterBusinessDays: d, notify: ['owner'] });
+    const ten = [1, 2, 3, 5, 10, 20, 50, 100, 200, 260].map(level);
+    expect(problemsOf({ 'policies.standard.escalation': ten })).toEqual([]);
+    expect(problemsOf({ 'policies.standard.escalation': [...ten.slice(0, 9), level(250), level(260)] })).toEqual([
+      'policies.standard.escalation: too many: at most 10 items / 多すぎます: 10 件以内にしてください',
+    ]);
+  });
+
+  it.each([0, 261, 1e15, Number.MAX_SAFE_INTEGER])('refuses repeatEveryBusinessDays %s (1..260)', (n) => {
+    expect(problemsOf({ 'policies.standard.repeatEveryBusinessDays': n })).toEqual([
+      range('policies.standard.repeatEveryBusinessDays', 1, 260, ...REPEAT),
+    ]);
+  });
+
+  it('accepts repeatEveryBusinessDays 1 and 260', () => {
+    for (const n of [1, 260]) expect(problemsOf({ 'policies.standard.repeatEveryBusinessDays': n })).toEqual([]);
+  });
+
+  it('refuses a YAML .inf as a number of days', () => {
+    const text = stringify(variant()).replace('repeatEveryBusinessDays: 5', 'repeatEveryBusinessDays: .inf');
+    expect(lines(parsePlanText(text))).toEqual([range('policies.standard.repeatEveryBusinessDays', 1, 260, ...REPEAT)]);
+  });
+
+  it.each([
+    ['program.title.en', LIMITS.titleChars],
+    ['measures[0].milestones[0].title.ja', LIMITS.titleChars],
+    ['measures[0].publicSummary.en', LIMITS.summaryChars],
+    ['measures[0].internalNotes', LIMITS.notesChars],
+    ['people.sato.name', LIMITS.titleChars],
+    ['measures[0].milestones[0].completed.evidence', LIMITS.textChars],
+  ])('caps the length of %s at %i characters', (path, max) => {
+    expect(problemsOf({ [path]: 'あ'.repeat(max) })).toEqual([]);
+    expect(problemsOf({ [path]: 'あ'.repeat(max + 1) })).toEqual([
+      `${path}: too long: at most ${max} characters / 長すぎます: ${max} 文字以内にしてください`,
+    ]);
+  });
+
+  it('caps the length of an id at 64 characters', () => {
+    expect(problemsOf({ 'measures[1].milestones[0].id': 'a'.repeat(65) })).toEqual([
+      'measures[1].milestones[0].id: too long: at most 64 characters / 長すぎます: 64 文字以内にしてください',
+    ]);
+  });
+
+  it('caps the number of measures, milestones and people', () => {
+    const base = variant() as {
+      measures: Array<{ id: string; milestones: unknown[] }>;
+      people: Record<string, unknown>;
+    };
+    const m = structuredClone(base);
+    const ms = m.measures[1];
+    if (!ms) throw new Error('no measure');
+    ms.milestones = Array.from({ length: LIMITS.milestonesPerMeasure + 1 }, (_, i) => ({
+      id: `m${i}`,
+      title: t('x', 'x'),
+      due: '2025-03-31',
+    }));
+    expect(lines(validatePlan(m))).toEqual([
+      'measures[1].milestones: too many: at most 100 items / 多すぎます: 100 件以内にしてください',
+    ]);
+    const many = structuredClone(base);
+    many.measures = Array.from({ length: LIMITS.measures + 1 }, (_, i) => ({
+      id: `m${i}`,
+      title: t('x', 'x'),
+      owner: 'sato',
+      policy: 'standard',
+      milestones: [{ id: 's', title: t('x', 'x'), due: '2025-03-31' }],
+    }));
+    expect(lines(validatePlan(many))).toEqual([
+      'measures: too many: at most 200 items / 多すぎます: 200 件以内にしてください',
+    ]);
+    const crowd = structuredClone(base);
+    for (let i = 0; i <= LIMITS.people; i++) crowd.people[`p${i}`] = { name: 'x', email: `p${i}@example.jp` };
+    expect(lines(validatePlan(crowd))).toEqual([
+      'people: too many: at most 2000 entries / 多すぎます: 2000 件以内にしてください',
+    ]);
+  });
+
+  it('refuses a file larger than LIMITS.fileBytes, naming its size', () => {
+    const text = `${stringify(variant())}\n#${'あ'.repeat(LIMITS.fileBytes / 3)}\n`;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    expect(lines(parsePlanText(text, 'big.yaml'))).toEqual([
+      `big.yaml: the file is too large: ${bytes} bytes; at most 1048576 bytes (1 MiB) are read / ファイルが大きすぎます: ${bytes} バイトあります。読めるのは 1048576 バイト（1 MiB）までです`,
+    ]);
+    expect(utf8Length(text)).toBe(bytes);
+    expect(utf8Length('a\u00e9\u3042\u{1f600}')).toBe(Buffer.byteLength('a\u00e9\u3042\u{1f600}', 'utf8'));
+  });
+});
+
+describe('dates inside the calendar data', () => {
+  const outside = (path: string, date: string, kind: string, first: string, last: string) =>
+    `${path}: ${date} is outside the data of the ${kind} calendar (${first} to ${last}) / ${date} は ${kind} カレンダーのデータ範囲（${first}〜${last}）の外です`;
+
+  it('refuses a due date before 1970 under jp (the holiday data starts then)', () => {
+    expect(problemsOf({ 'measures[0].milestones[1].due': '1969-12-31' })).toEqual([
+      outside('measures[0].milestones[1].due', '1969-12-31', 'jp', '1970-01-01', '2050-12-31'),
+    ]);
+  });
+
+  it('refuses every other date of the plan outside the data, naming the range', () => {
+    expect(
+      problemsOf({
+        'program.directive.issuedOn': '1960-01-01',
+        'program.closedDates[1]': '2051-01-04',
+        'program.reports[0].due': '2051-01-04',
+        'measures[0].milestones[1].forecast': '2052-01-01',
+        'measures[0].milestones[0].completed.on': '1969-03-28',
+      }),
+    ).toEqual([
+      outside('program.directive.issuedOn', '1960-01-01', 'jp', '1970-01-01', '2050-12-31'),
+      outside('program.closedDates[1]', '2051-01-04', 'jp', '1970-01-01', '2050-12-31'),
+      outside('program.reports[0].due', '2051-01-04', 'jp', '1970-01-01', '2050-12-31'),
+      outside('measures[0].milestones[0].completed.on', '1969-03-28', 'jp', '1970-01-01', '2050-12-31'),
+      outside('measures[0].milestones[1].forecast', '2052-01-01', 'jp', '1970-01-01', '2050-12-31'),
+    ]);
+  });
+
+  it.each(['weekdays', 'daily'])('under %s: data 1970-2099, due dates until 2099-09-30', (kind) => {
+    expect(problemsOf({ 'program.calendar': kind, 'measures[0].milestones[1].due': '2099-09-30' })).toEqual([]);
+    expect(problemsOf({ 'program.calendar': kind, 'measures[0].milestones[1].due': '2099-10-01' })).toEqual([
+      `measures[0].milestones[1].due: after 2099-09-30: the data of the ${kind} calendar ends on 2099-12-31, and escalations need room after a due date / 2099-09-30 より後です。${kind} カレンダーのデータは 2099-12-31 までで、期日後のエスカレーションの余地が必要です`,
+    ]);
+    expect(problemsOf({ 'program.calendar': kind, 'program.closedDates[0]': '2100-01-01' })).toEqual([
+      outside('program.closedDates[0]', '2100-01-01', kind, '1970-01-01', '2099-12-31'),
+    ]);
+  });
+});
+
+describe('dependency chains of any length', () => {
+  it('validates the longest chain the limits allow (200 measures x 100 milestones) without overflowing the stack', () => {
+    const base = variant() as { measures: Array<Record<string, unknown>> };
+    const measures = Array.from({ length: LIMITS.measures }, (_, i) => ({
+      id: `m${i}`,
+      title: t('x', 'x'),
+      owner: 'sato',
+      policy: 'standard',
+      milestones: Array.from({ length: LIMITS.milestonesPerMeasure }, (_, j) => ({
+        id: `s${j}`,
+        title: t('x', 'x'),
+        due: '2025-03-31',
+        // Each milestone depends on the next one: one chain of 20,000 through every measure.
+        dependsOn:
+          j + 1 < LIMITS.milestonesPerMeasure ? [`s${j + 1}`] : i + 1 < LIMITS.measures ? [`m${i + 1}/s0`] : [],
+      })),
+    }));
+    expect(lines(validatePlan({ ...base, measures }))).toEqual([]);
+    // Closing the loop is reported once, at its first milestone.
+    const last = measures[measures.length - 1]?.milestones[LIMITS.milestonesPerMeasure - 1];
+    if (last) last.dependsOn = ['m0/s0'];
+    const out = lines(validatePlan({ ...base, measures }));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(
+      /^measures\[0\]\.milestones\[0\]\.dependsOn: dependency cycle: m0\/s0 -> m0\/s1 -> .* -> m0\/s0 \/ /,
+    );
+  });
+
+  it('findCycles follows a chain of 100,000 nodes, and finds the cycle closing it', () => {
+    const N = 100_000;
+    const edges = new Map<string, string[]>();
+    for (let i = 0; i < N; i++) edges.set(`n${i}`, i + 1 < N ? [`n${i + 1}`] : []);
+    expect(findCycles(edges)).toEqual([]);
+    edges.set(`n${N - 1}`, ['n0']);
+    const cycles = findCycles(edges);
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]).toHaveLength(N + 1);
+    expect(cycles[0]?.[0]).toBe('n0');
+    expect(cycles[0]?.[N]).toBe('n0');
+  });
+
+  it('findCycles reports a back edge into the middle of the path from the node it re-enters', () => {
+    const edges = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['b', 'd']],
+      ['d', []],
+    ]);
+    expect(findCycles(edges)).toEqual([['b', 'c', 'b']]);
   });
 });

@@ -14,17 +14,18 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BusinessCalendar } from '../../src/domain/calendar';
-import { addDays, dateOf } from '../../src/domain/dates';
+import { BusinessCalendar, type CalendarKind } from '../../src/domain/calendar';
+import { addDays, dateOf, instantOf } from '../../src/domain/dates';
 import {
   firstSlotAtOrAfter,
   milestoneNotifications,
   nextNotificationAt,
   notificationsBetween,
   resolveRoles,
+  scheduleEnd,
 } from '../../src/domain/planner';
-import { validatePlan } from '../../src/domain/plan';
-import type { PlannedNotification } from '../../src/domain/model';
+import { validatePlan, type EscalationRole } from '../../src/domain/plan';
+import type { MeasureState, MilestoneState, PlannedNotification } from '../../src/domain/model';
 import {
   accept,
   basePlan,
@@ -79,7 +80,7 @@ describe('slots: notifyAt on a business day, in Asia/Tokyo', () => {
 
   it('firstSlotAtOrAfter: the same instant at a slot, else the next business day at notifyAt', () => {
     const s = stateAt(basePlan(), '2025-01-01');
-    const first = (t: string) => iso(firstSlotAtOrAfter(s, tokyo(t)));
+    const first = (t: string) => iso(firstSlotAtOrAfter(s, tokyo(t)) ?? 0);
     expect(first('2025-04-01T09:00')).toBe('2025-04-01T09:00:00+09:00');
     expect(first('2025-04-01T08:59')).toBe('2025-04-01T09:00:00+09:00');
     expect(first('2025-04-01T09:00:01')).toBe('2025-04-02T09:00:00+09:00');
@@ -713,6 +714,305 @@ describe('properties (fast-check)', () => {
         const parts = [...notificationsBetween(s, a, b), ...notificationsBetween(s, b, d)].map((n) => n.key);
         expect([...parts].sort()).toEqual([...whole].sort());
         expect(parts).toEqual(whole);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------- the edges of the calendar data
+
+/** A state of the base plan with its program, policy and milestone changed in place (as a validated plan could have them). */
+function edgeState(o: {
+  calendar?: CalendarKind;
+  zone?: string;
+  due: string;
+  policy?: Partial<RawPolicy>;
+  start?: number;
+  closedDates?: string[];
+}) {
+  const s = stateAt(basePlan({ policy: o.policy ?? {} }), '2025-01-01');
+  s.program.calendar = o.calendar ?? 'jp';
+  s.program.timezone = o.zone ?? ZONE;
+  s.program.closedDates = o.closedDates ?? [];
+  const ms = s.milestones[0];
+  if (!ms) throw new Error('no milestone');
+  ms.due = o.due;
+  ms.originalDue = o.due;
+  ms.scheduleFrom = o.start ?? -Infinity;
+  return { s, ms };
+}
+
+describe('the edges of the calendar data', () => {
+  it('a ladder repeating past 2050 under jp stops at the end of the holiday data, without an exception', () => {
+    const { s, ms } = edgeState({ due: '2050-09-30' });
+    const ns = [...milestoneNotifications(s, ms)];
+    const last = ns[ns.length - 1];
+    expect(iso(last?.at ?? 0).slice(0, 10) <= '2050-12-31').toBe(true);
+    expect(ns.filter((n) => n.repeat).length).toBeGreaterThan(10);
+    // The last repeat is the last one whose next (5 business days later) would leave the data: Wed 12-28.
+    const cal = new BusinessCalendar('jp');
+    expect(brief(last as PlannedNotification)).toBe(`2050-12-28 escalation/2 ${OMS}`);
+    expect(cal.addBusinessDays('2050-12-28', 5)).toBeUndefined();
+    expect(nextNotificationAt(s, (last?.at ?? 0) + 1)).toBeUndefined();
+    expect(notificationsBetween(s, tokyo('2050-12-01'), tokyo('2051-06-01')).map(brief).pop()).toBe(
+      `2050-12-28 escalation/2 ${OMS}`,
+    );
+    expect(scheduleEnd(s, ms)).toEqual({ at: (last?.at ?? 0) + 1, date: '2050-12-28' });
+  });
+
+  it('a level beyond the data is not produced, and scheduleEnd says where the ladder stopped', () => {
+    const policy = {
+      remindBefore: [],
+      escalation: [
+        { afterBusinessDays: 1, notify: ['owner' as const] },
+        { afterBusinessDays: 200, notify: ['managers' as const] },
+      ],
+      repeatEveryBusinessDays: undefined,
+    };
+    const { s, ms } = edgeState({ due: '2050-09-30', policy });
+    expect([...milestoneNotifications(s, ms)].map(brief)).toEqual([
+      `2050-09-30 reminder/0 ${O}`,
+      `2050-10-03 escalation/1 ${O}`,
+    ]);
+    expect(scheduleEnd(s, ms)).toEqual({ at: tokyo('2050-10-03T09:00') + 1, date: '2050-10-03' });
+    // A ladder that ends by itself inside the data has no scheduleEnd.
+    const inside = edgeState({ due: '2025-03-31', policy: { ...policy, escalation: policy.escalation.slice(0, 1) } });
+    expect(scheduleEnd(inside.s, inside.ms)).toBeUndefined();
+    // Neither has a completed milestone.
+    ms.completed = { on: '2050-10-03', at: tokyo('2050-10-03T12:00'), by: 'sato', evidence: 'x' };
+    expect(scheduleEnd(s, ms)).toBeUndefined();
+  });
+
+  it('with no producible slot at all, scheduleEnd is 00:00 after the last day of the data', () => {
+    const { s, ms } = edgeState({
+      due: '2050-09-30',
+      policy: { remindBefore: [], remindOnDue: false, escalation: [{ afterBusinessDays: 260, notify: ['owner'] }] },
+    });
+    expect([...milestoneNotifications(s, ms)]).toEqual([]);
+    expect(scheduleEnd(s, ms)).toEqual({ at: tokyo('2051-01-01'), date: '2050-12-31' });
+  });
+
+  it('reminders before 1970 are dropped (due Mon 1970-01-05: 30 and 7 days before; 1 day before is Fri 01-02)', () => {
+    const { s, ms } = edgeState({ due: '1970-01-05', policy: { ...noRepeat } });
+    expect([...milestoneNotifications(s, ms)].map(brief)).toEqual([
+      `1970-01-02 reminder/0 ${O}`, // 01-04 is a Sunday, 01-01 a holiday
+      `1970-01-05 reminder/0 ${O}`,
+      `1970-01-06 escalation/1 ${OM}`,
+      `1970-01-12 escalation/2 ${OMS}`,
+    ]);
+  });
+
+  it('firstSlotAtOrAfter is undefined past the data, and the first slot of the data before it', () => {
+    const { s } = edgeState({ due: '2025-03-31' });
+    expect(firstSlotAtOrAfter(s, tokyo('2050-12-30T09:01'))).toBeUndefined();
+    expect(firstSlotAtOrAfter(s, tokyo('2060-01-01'))).toBeUndefined();
+    expect(firstSlotAtOrAfter(s, Infinity)).toBeUndefined();
+    expect(iso(firstSlotAtOrAfter(s, tokyo('1960-01-01')) ?? 0)).toBe('1970-01-02T09:00:00+09:00');
+    expect(iso(firstSlotAtOrAfter(s, -Infinity) ?? 0)).toBe('1970-01-02T09:00:00+09:00');
+  });
+
+  it('the daily calendar has slots on weekends and holidays: repeats every business day run through Golden Week', () => {
+    const { s } = edgeState({
+      calendar: 'daily',
+      due: '2025-05-02',
+      policy: {
+        remindBefore: [],
+        escalation: [{ afterBusinessDays: 1, notify: ['owner'] }],
+        repeatEveryBusinessDays: 1,
+      },
+    });
+    expect(briefs(s, '2025-05-02', '2025-05-08')).toEqual([
+      `2025-05-02 reminder/0 ${O}`,
+      ...['03', '04', '05', '06', '07'].map((d) => `2025-05-${d} escalation/1 ${O}`),
+    ]);
+  });
+
+  it('a wake-up decades after the due date costs no more than one near it (jumps, does not walk)', () => {
+    const { s } = edgeState({ calendar: 'daily', due: '1970-03-31', policy: { repeatEveryBusinessDays: 1 } });
+    const time = (t: number) => {
+      const t0 = performance.now();
+      for (let i = 0; i < 200; i++) nextNotificationAt(s, t + i * 86_400_000);
+      return performance.now() - t0;
+    };
+    time(tokyo('1970-05-01'));
+    const near = time(tokyo('1970-05-01'));
+    const far = time(tokyo('2099-01-01'));
+    // Walking would take ~47,000 repeats per call from 1970 to 2099.
+    expect(far).toBeLessThan(Math.max(50, near * 10));
+    expect(iso(nextNotificationAt(s, tokyo('2099-06-15T09:00:01')) ?? 0)).toBe('2099-06-16T09:00:00+09:00');
+    expect(nextNotificationAt(s, tokyo('2099-12-31T09:00:01'))).toBeUndefined();
+  });
+
+  it('a late start decades after the due date catches up the latest dropped repeat, found by jumping', () => {
+    const { s } = edgeState({ calendar: 'weekdays', due: '1980-03-31', start: tokyo('2090-06-07T12:00') }); // a Wednesday
+    const ns = briefs(s, '2090-06-07T12:00', '2090-06-30');
+    const first = between(s, '2090-06-07T12:00', '2090-06-30')[0];
+    expect(first?.catchUp).toBe(true);
+    expect(ns[0]).toBe(`2090-06-08 escalation/2 ${OMS}`);
+    expect(ns.length).toBeGreaterThan(2);
+  });
+});
+
+// ------------------------------------------------- jumping equals walking (the contract of `from`)
+
+/** The planner as it was: walks every slot from the due date, one business day step at a time. */
+function* walked(state: MeasureState, ms: MilestoneState): Generator<PlannedNotification> {
+  const cal = new BusinessCalendar(state.program.calendar, state.program.closedDates);
+  const { policy } = state;
+  const zone = state.program.timezone;
+  type S = {
+    at: number;
+    date: string;
+    kind: 'reminder' | 'escalation';
+    level: number;
+    repeat: boolean;
+    roles: readonly EscalationRole[];
+  };
+  const slot = (
+    date: string,
+    kind: S['kind'],
+    level: number,
+    repeat: boolean,
+    roles: readonly EscalationRole[],
+  ): S => ({
+    at: instantOf(date, policy.notifyAt, zone),
+    date,
+    kind,
+    level,
+    repeat,
+    roles,
+  });
+  function* raw(): Generator<S> {
+    const offsets = [...new Set(policy.remindBefore)];
+    if (policy.remindOnDue) offsets.push(0);
+    const dates = new Set<string>();
+    for (const n of offsets) {
+      const d = cal.onOrBefore(addDays(ms.due, -n));
+      if (d) dates.add(d);
+    }
+    for (const d of [...dates].sort()) yield slot(d, 'reminder', 0, false, ['owner']);
+    let last: S | undefined;
+    for (const [i, level] of policy.escalation.entries()) {
+      const d = cal.addBusinessDays(ms.due, level.afterBusinessDays);
+      if (!d) return;
+      last = slot(d, 'escalation', i + 1, false, level.notify);
+      yield last;
+    }
+    const every = policy.repeatEveryBusinessDays;
+    if (!last || every === undefined) return;
+    for (let d = cal.addBusinessDays(last.date, every); d; d = cal.addBusinessDays(d, every))
+      yield slot(d, 'escalation', last.level, true, last.roles);
+  }
+  const start = ms.scheduleFrom;
+  const stop = Math.min(ms.completed?.at ?? Infinity, ms.cancelled?.at ?? Infinity, state.cancelled?.at ?? Infinity);
+  const note = (sl: S, at: number, catchUp: boolean): PlannedNotification => ({
+    key: `${state.measure.id}/${ms.id}/${sl.kind}/${sl.level}/${catchUp ? dateOf(at, zone) : sl.date}`,
+    at,
+    kind: sl.kind,
+    level: sl.level,
+    repeat: sl.repeat,
+    catchUp,
+    measure: state.measure.id,
+    milestone: ms.id,
+    to: resolveRoles(state, ms, sl.roles),
+  });
+  let dropped: S | undefined;
+  let started = false;
+  const catchUp = (before: number) => {
+    if (dropped?.kind !== 'escalation') return undefined;
+    const at = firstSlotAtOrAfter(state, start);
+    return at !== undefined && at < before && at <= stop ? note(dropped, at, true) : undefined;
+  };
+  for (const sl of raw()) {
+    if (sl.at < start) {
+      dropped = sl;
+      continue;
+    }
+    if (!started) {
+      started = true;
+      const c = catchUp(sl.at);
+      if (c) yield c;
+    }
+    if (sl.at > stop) return;
+    yield note(sl, sl.at, false);
+  }
+  if (!started) {
+    const c = catchUp(Infinity);
+    if (c) yield c;
+  }
+}
+
+const take = <T>(it: Iterable<T>, n: number, keep: (x: T) => boolean = () => true): T[] => {
+  const out: T[] = [];
+  if (n <= 0) return out;
+  for (const x of it) {
+    if (!keep(x)) continue;
+    out.push(x);
+    if (out.length >= n) break;
+  }
+  return out;
+};
+
+const ZONES = ['Asia/Tokyo', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Pacific/Chatham', 'UTC'];
+
+describe('milestoneNotifications(state, ms, from) jumps to exactly what walking finds (fast-check)', () => {
+  const kindArb = fc.constantFrom<CalendarKind>('jp', 'weekdays', 'daily');
+  const nearBound = (max: number) => fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: max - 5, max }));
+  const jumpPolicyArb = fc.record({
+    notifyAt: fc
+      .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+      .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`),
+    remindBefore: fc.uniqueArray(nearBound(366), { maxLength: 10 }),
+    remindOnDue: fc.boolean(),
+    escalation: fc
+      .uniqueArray(nearBound(260), { maxLength: 4 })
+      .map((ds) => [...ds].sort((a, b) => a - b).map((d) => ({ afterBusinessDays: d, notify: ['owner' as const] }))),
+    repeatEveryBusinessDays: fc.option(nearBound(260), { nil: undefined }),
+  });
+  const caseArb2 = fc.record({
+    kind: kindArb,
+    zone: fc.constantFrom(...ZONES),
+    policy: jumpPolicyArb,
+    /** Due date: days from 1970-01-01, near either edge or anywhere. */
+    due: fc.oneof(
+      fc.integer({ min: 0, max: 400 }),
+      fc.integer({ min: 0, max: 47_000 }),
+      fc.integer({ min: 29_500, max: 29_860 }),
+      fc.integer({ min: 47_000, max: 47_480 }),
+    ),
+    closed: fc.uniqueArray(fc.integer({ min: -30, max: 400 }), { maxLength: 6 }),
+    /** scheduleFrom and from, in hours from the due date. */
+    startH: fc.option(fc.integer({ min: -24 * 400, max: 24 * 600 }), { nil: undefined }),
+    fromH: fc.integer({ min: -24 * 400, max: 24 * 900 }),
+    stopH: fc.option(fc.integer({ min: -24 * 30, max: 24 * 900 }), { nil: undefined }),
+  });
+
+  it('the first notifications at or after `from` are the same, and so are the whole lists near the data end', () => {
+    fc.assert(
+      fc.property(caseArb2, (c) => {
+        const last = c.kind === 'jp' ? '2050-12-31' : '2099-12-31';
+        let due = addDays('1970-01-01', c.due);
+        if (due > last) due = last;
+        const closedDates = c.closed.map((d) => addDays(due, d)).filter((d) => d >= '1970-01-01' && d <= last);
+        const dueAt = instantOf(due, '00:00', c.zone);
+        const { s, ms } = edgeState({
+          calendar: c.kind,
+          zone: c.zone,
+          due,
+          closedDates,
+          policy: c.policy,
+          start: c.startH === undefined ? -Infinity : dueAt + c.startH * 3_600_000,
+        });
+        if (c.stopH !== undefined) {
+          const at = dueAt + c.stopH * 3_600_000;
+          ms.completed = { on: dateOf(at, c.zone), at, by: 'sato', evidence: 'x' };
+        }
+        const from = dueAt + c.fromH * 3_600_000;
+        const jumped = take(milestoneNotifications(s, ms, from), 12);
+        expect(jumped).toEqual(take(walked(s, ms), 12, (n) => n.at >= from));
+        expect(take(milestoneNotifications(s, ms), 12, (n) => n.at >= from)).toEqual(jumped);
+        expect(nextNotificationAt(s, from)).toBe(jumped[0]?.at);
       }),
       { numRuns: 200 },
     );

@@ -11,12 +11,12 @@ import { Worker } from '@temporalio/worker';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotificationActivities, smtpTransport } from '../../src/activities/mail';
-import { applyPlan, update, updates } from '../../src/cli/commands';
+import { applyPlan, sendCommand } from '../../src/client/tracker';
 import { addDays, dateOf, formatInstant, parseInstant } from '../../src/domain/dates';
 import type { NotificationPayload } from '../../src/domain/model';
 import { validatePlan, type Plan } from '../../src/domain/plan';
 import { simulate, startOfDay, type SimAction } from '../../src/domain/simulate';
-import { measureWorkflowId } from '../../src/domain/model';
+import { measureWorkflowId } from '../../src/domain/names';
 import { workflowsPath } from '../../src/worker';
 import { stateQuery, TASK_QUEUE } from '../../src/workflows/measure';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../src/workflows/search-attributes';
@@ -179,29 +179,30 @@ describe('measure workflow on the time-skipping server', () => {
       await env.sleep(at - (await env.currentTimeMs()));
       const [measure = '', milestone = ''] = a.target.split('/');
       if (a.do === 'complete')
-        await update(client, plan.program.id, measure, updates.complete, {
+        await sendCommand(client, plan.program.id, measure, 'complete', {
           actor: a.as,
           milestone,
           evidence: a.evidence ?? '',
         });
       if (a.do === 'replan')
-        await update(client, plan.program.id, measure, updates.replan, {
+        await sendCommand(client, plan.program.id, measure, 'replan', {
           actor: a.as,
           milestone,
           date: a.date ?? '',
           reason: a.reason ?? '',
         });
       if (a.do === 'approve-replan')
-        await update(client, plan.program.id, measure, updates.approve, { actor: a.as, milestone });
+        await sendCommand(client, plan.program.id, measure, 'approve-replan', { actor: a.as, milestone });
       if (a.do === 'cancel')
-        await update(client, plan.program.id, measure, updates.cancel, { actor: a.as, reason: a.reason ?? '' });
+        await sendCommand(client, plan.program.id, measure, 'cancel', { actor: a.as, reason: a.reason ?? '' });
     }
     await env.sleep(startOfDay(until, ZONE) - (await env.currentTimeMs()));
 
     const actual = [];
     for (const m of plan.measures) {
       const state = await client.workflow.getHandle(measureWorkflowId(plan.program.id, m.id)).query(stateQuery);
-      for (const s of state.sent) {
+      expect(state.notifications.total).toBe(state.notifications.recent.length);
+      for (const s of state.notifications.recent) {
         expect(s.failed).toBeUndefined();
         actual.push({
           at: formatInstant(s.at, ZONE),
