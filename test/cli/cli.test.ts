@@ -370,6 +370,32 @@ describe('remediate CLI on the dev server', () => {
     expect(h.actions.at(-1)).toMatchObject({ kind: 'amended', actor: 'suzuki', details: { added: 'overseas' } });
   });
 
+  it('refuses a file that makes its author a manager of the running program, changing nothing', async () => {
+    const usurp = planDoc(true) as ReturnType<typeof planDoc> & { program: { managers: string[] } };
+    usurp.program.managers = ['kato'];
+    const measures = usurp.measures as Array<{ milestones: unknown[] }>;
+    measures.push({
+      id: 'backdoor',
+      title: { ja: '裏口', en: 'Backdoor' },
+      owner: 'kato',
+      policy: 'standard',
+      milestones: [{ id: 'x', title: { ja: 'x', en: 'x' }, due: addDays(today, 30) }],
+    } as never);
+    const file = path.join(dir, 'usurp.yaml');
+    writeFileSync(file, stringify(usurp));
+    const before = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as {
+      actions: unknown[];
+    };
+    const r = await run(['plan', 'apply', file, '--as', 'kato']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('kato may not apply the plan: only a program manager of the running program (suzuki)');
+    const after = JSON.parse((await run(['history', 'auth', '--program', program, '--json'])).stdout) as {
+      actions: unknown[];
+    };
+    expect(after.actions).toHaveLength(before.actions.length);
+    expect((await run(['history', 'backdoor', '--program', program])).code).toBe(2);
+  });
+
   it('exposes search attributes to `temporal workflow list --query`', async () => {
     const overdue = await eventually(
       () => temporalList(`RemediationProgram = '${program}' AND RemediationOwner = 'tanaka'`),
