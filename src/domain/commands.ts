@@ -46,7 +46,7 @@ const summarySchema = z.strictObject({
 });
 
 /** The program settings a measure carries (an amendment may change them; its id never). */
-export const programContextSchema = z.strictObject({
+const programContextSchema = z.strictObject({
   id,
   title: localizedSchema,
   timezone: z.string().max(64),
@@ -58,7 +58,7 @@ export const programContextSchema = z.strictObject({
 });
 
 /** The texts of a measure that an amendment may change (never its id, owner or policy). */
-export const measureTextsSchema = z.strictObject({
+const measureTextsSchema = z.strictObject({
   title: localizedSchema,
   directiveItems: z.array(z.string().min(1).max(LIMITS.idChars)).max(50),
   sponsor: personIdSchema.optional(),
@@ -68,7 +68,7 @@ export const measureTextsSchema = z.strictObject({
 });
 
 /** What a measure knows of a milestone of another measure it depends on. */
-export const dependencyInfoSchema = z.strictObject({
+const dependencyInfoSchema = z.strictObject({
   due: z.iso.date(),
   forecast: z.iso.date().optional(),
   done: z.boolean(),
@@ -102,7 +102,7 @@ export type CommandType = keyof typeof fields;
 export type CommandFields<T extends CommandType> = z.infer<(typeof fields)[T]>;
 
 /** One command, discriminated by `type`. */
-export const commandSchema = z.discriminatedUnion('type', [
+const commandSchema = z.discriminatedUnion('type', [
   fields.complete.extend({ type: z.literal('complete') }),
   fields.forecast.extend({ type: z.literal('forecast') }),
   fields.replan.extend({ type: z.literal('replan') }),
@@ -184,7 +184,7 @@ export function parseUpdateArgs(
 }
 
 /** The signal a measure sends the measures that depend on one of its milestones. */
-export const dependencyChangedSchema = z.strictObject({ ref, info: dependencyInfoSchema });
+const dependencyChangedSchema = z.strictObject({ ref, info: dependencyInfoSchema });
 /** Its payload. */
 export type DependencyChanged = z.infer<typeof dependencyChangedSchema>;
 

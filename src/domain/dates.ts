@@ -62,12 +62,27 @@ export function instantOf(date: LocalDate, time: string, zone: string): number {
 
 /** The calendar date of instant `ms` in `zone`. */
 export function dateOf(ms: number, zone: string): LocalDate {
-  return DateTime.fromMillis(ms, { zone }).toISODate() ?? '';
+  return memoized(dates, ms, zone, () => DateTime.fromMillis(ms, { zone }).toISODate() ?? '');
+}
+
+const dates = new Map<string, Map<number, string>>();
+const isos = new Map<string, Map<number, string>>();
+
+/** `compute()` for (ms, zone), remembered: the engine asks for the same instants (slots, watermarks) over and over. */
+function memoized(cache: Map<string, Map<number, string>>, ms: number, zone: string, compute: () => string): string {
+  let byMs = cache.get(zone);
+  if (!byMs) cache.set(zone, (byMs = new Map<number, string>()));
+  const known = byMs.get(ms);
+  if (known !== undefined) return known;
+  const value = compute();
+  if (byMs.size > 100_000) byMs.clear();
+  byMs.set(ms, value);
+  return value;
 }
 
 /** ISO 8601 with the zone's offset, e.g. `2025-03-03T09:00:00+09:00`. */
 export function formatInstant(ms: number, zone: string): string {
-  return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? '';
+  return memoized(isos, ms, zone, () => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? '');
 }
 
 /**

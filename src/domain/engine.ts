@@ -11,13 +11,19 @@ import { notificationPayload } from './notification';
 import { compareNotifications, milestoneNotifications, nextNotificationAt, scheduleEnd } from './planner';
 import { ownDependencyInfo } from './program';
 import { record } from './reducer';
-import { nextStatusChangeAt } from './status';
 
 /** The actor of what the engine itself records. */
-export const ENGINE_ACTOR = 'system';
+const ENGINE_ACTOR = 'system';
 
 function dueOf(state: MeasureState, ms: MilestoneState, now: number): PlannedNotification[] {
   const out: PlannedNotification[] = [];
+  // Closed before the watermark: nothing of it can be due any more (a notification at the closing instant was dealt with).
+  const closedAt = Math.min(
+    ms.completed?.at ?? Infinity,
+    ms.cancelled?.at ?? Infinity,
+    state.cancelled?.at ?? Infinity,
+  );
+  if (closedAt < state.sentUntil) return out;
   for (const n of milestoneNotifications(state, ms, state.sentUntil)) {
     if (n.at > now) break;
     out.push(n);
@@ -52,13 +58,18 @@ export function markDealtWith(state: MeasureState, now: number): void {
   state.sentUntil = Math.max(state.sentUntil, now + 1);
 }
 
+/** Why a due notification cannot be sent at all (then it is recorded as skipped), or undefined. */
+export function undeliverable(n: PlannedNotification): string | undefined {
+  return n.to.length === 0 ? 'no recipients' : undefined;
+}
+
 /** What to do with a due notification: the mail activity's payload, or why nothing can be sent. */
 export function deliveryOf(
   state: MeasureState,
   n: PlannedNotification,
 ): { payload: NotificationPayload } | { skipped: string } {
-  if (n.to.length === 0) return { skipped: 'no recipients' };
-  return { payload: notificationPayload(state, n) };
+  const skipped = undeliverable(n);
+  return skipped !== undefined ? { skipped } : { payload: notificationPayload(state, n) };
 }
 
 /** Records a notification that was sent (or failed, with the reason); the log keeps the newest only. */
@@ -107,12 +118,6 @@ export function nextEngineAt(state: MeasureState): number | undefined {
     }
   }
   return best;
-}
-
-/** When the measure workflow must wake next after `now`: its next work, or the next status change by the clock. */
-export function nextWakeAt(state: MeasureState, now: number): number | undefined {
-  const times = [nextEngineAt(state), nextStatusChangeAt(state, now)].filter((t): t is number => t !== undefined);
-  return times.length ? Math.min(...times) : undefined;
 }
 
 /** A change another measure must hear of: milestone `ref` of this measure now stands at `info`. */

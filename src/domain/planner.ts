@@ -80,7 +80,22 @@ export function resolveRoles(state: MeasureState, ms: MilestoneState, roles: rea
   return out;
 }
 
+/**
+ * Built schedules, per milestone object, valid while the milestone's due date and the state's policy
+ * and program (by identity) are the same: the engine asks for them several times per wake-up.
+ */
+const schedules = new WeakMap<MilestoneState, { due: LocalDate; policy: object; program: object; sched: Schedule }>();
+
 function scheduleOf(state: MeasureState, ms: MilestoneState): Schedule {
+  const known = schedules.get(ms);
+  if (known && known.due === ms.due && known.policy === state.policy && known.program === state.program)
+    return known.sched;
+  const sched = buildSchedule(state, ms);
+  schedules.set(ms, { due: ms.due, policy: state.policy, program: state.program, sched });
+  return sched;
+}
+
+function buildSchedule(state: MeasureState, ms: MilestoneState): Schedule {
   const cal = calendarOf(state);
   const { policy } = state;
   const zone = state.program.timezone;

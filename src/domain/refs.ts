@@ -17,11 +17,6 @@ export function parseTarget(text: string, allowMeasure = false): Target | undefi
   return undefined;
 }
 
-/** `measure/milestone` written back. */
-export function formatTarget(t: Target): string {
-  return t.milestone === undefined ? t.measure : `${t.measure}/${t.milestone}`;
-}
-
 /** A dependency reference: `measure/milestone`, or a bare `milestone` of `ownMeasure`. */
 export function splitRef(ref: string, ownMeasure: string): { measure: string; milestone: string } {
   const i = ref.indexOf('/');

@@ -9,13 +9,13 @@ import { z } from 'zod';
 import { formatInstant, instantOf, isLocalDate, parseInstant } from './dates';
 import {
   applyDependencyNews,
-  deliveryOf,
   dependencyNews,
   dueNotifications,
   markDealtWith,
   nextEngineAt,
   recordNotification,
   recordScheduleEnds,
+  undeliverable,
 } from './engine';
 import { LIMITS, own } from './limits';
 import type { MeasureState, PlannedNotification } from './model';
@@ -205,8 +205,7 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
       }
       due.sort((x, y) => compareNotifications(x.n, y.n));
       for (const { state, n } of due) {
-        const delivery = deliveryOf(state, n);
-        const skipped = 'skipped' in delivery ? delivery.skipped : undefined;
+        const skipped = undeliverable(n);
         recordNotification(state, n, skipped);
         events.push({
           at: formatInstant(n.at, zone),
