@@ -6,7 +6,17 @@
  */
 import { z } from 'zod';
 import { LIMITS } from './limits';
-import { bi, milestoneSchema, personSchema, policySchema, zodProblem } from './plan';
+import {
+  bi,
+  localizedSchema,
+  measureTextsSchema,
+  milestoneSchema,
+  personIdSchema,
+  personSchema,
+  policySchema,
+  programContextSchema,
+  zodProblem,
+} from './plan';
 import { problem, type Problem } from './problems';
 
 const idPattern = /^[a-z0-9][a-z0-9-]*$/;
@@ -28,44 +38,6 @@ const ref = z
 const text = z.string().max(LIMITS.textChars);
 /** Dates are checked by the reducer, which names the problem (`not a date`, `before today` ...). */
 const date = z.string().max(32);
-
-const personIdSchema = z
-  .string()
-  .max(LIMITS.idChars)
-  .regex(
-    /^[a-z0-9][a-z0-9._-]*$/,
-    bi('not a person id (a-z, 0-9, ., _ and -)', '人物 ID ではありません（a-z・0-9・.・_・-）'),
-  );
-const localizedSchema = z.strictObject({
-  ja: z.string().min(1).max(LIMITS.titleChars),
-  en: z.string().min(1).max(LIMITS.titleChars),
-});
-const summarySchema = z.strictObject({
-  ja: z.string().min(1).max(LIMITS.summaryChars),
-  en: z.string().min(1).max(LIMITS.summaryChars),
-});
-
-/** The program settings a measure carries (an amendment may change them; its id never). */
-const programContextSchema = z.strictObject({
-  id,
-  title: localizedSchema,
-  timezone: z.string().max(64),
-  calendar: z.enum(['jp', 'weekdays', 'daily']),
-  closedDates: z.array(z.iso.date()).max(1000),
-  language: z.enum(['ja', 'en']),
-  managers: z.array(personIdSchema).min(1).max(100),
-  comms: z.array(personIdSchema).max(100),
-});
-
-/** The texts of a measure that an amendment may change (never its id, owner or policy). */
-const measureTextsSchema = z.strictObject({
-  title: localizedSchema,
-  directiveItems: z.array(z.string().min(1).max(LIMITS.idChars)).max(50),
-  sponsor: personIdSchema.optional(),
-  publicSummary: summarySchema.optional(),
-  internalNotes: z.string().max(LIMITS.notesChars).optional(),
-  verification: z.enum(['required', 'none']),
-});
 
 /** What a measure knows of a milestone of another measure it depends on. */
 const dependencyInfoSchema = z.strictObject({

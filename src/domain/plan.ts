@@ -194,6 +194,31 @@ const planSchema = z.strictObject({
   measures: atMost(measureSchema, LIMITS.measures).min(1),
 });
 
+/** A person id, as the keys of `people` are written. */
+export const personIdSchema = text(LIMITS.idChars).regex(/^[a-z0-9][a-z0-9._-]*$/, bi(PERSON_ID_EN, PERSON_ID_JA));
+/** A title in both languages. */
+export const localizedSchema = localized;
+/** The texts of a measure that an amendment may change (never its id, owner or policy). */
+export const measureTextsSchema = measureSchema.pick({
+  title: true,
+  directiveItems: true,
+  sponsor: true,
+  publicSummary: true,
+  internalNotes: true,
+  verification: true,
+});
+/** The program settings every measure carries (an amendment may change them; the reducer keeps the id). */
+export const programContextSchema = planSchema.shape.program.pick({
+  id: true,
+  title: true,
+  timezone: true,
+  calendar: true,
+  closedDates: true,
+  language: true,
+  managers: true,
+  comms: true,
+});
+
 /** A validated plan, with defaults filled in. */
 export type Plan = z.infer<typeof planSchema>;
 export type Policy = z.infer<typeof policySchema>;
