@@ -14,7 +14,7 @@ import { addDays, dateOf } from '../../src/domain/dates';
 import { createWorker } from '../../src/worker';
 import { completeUpdate, forecastUpdate, stateQuery } from '../../src/workflows/measure';
 import { memoryLedger } from '../support/mail';
-import { connectDevServer } from '../support/temporal';
+import { connectDevServer, temporalList } from '../support/temporal';
 
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'remediate');
@@ -42,19 +42,6 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
       },
       (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-function temporalList(query: string): Promise<Array<{ execution: { workflowId: string } }>> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      inject('temporalCliPath'),
-      ['workflow', 'list', '--address', inject('temporalAddress'), '--query', query, '-o', 'json'],
-      (err, stdout) => {
-        if (err) reject(new Error(`temporal workflow list failed: ${err.message}`));
-        else resolve(stdout.trim() ? (JSON.parse(stdout) as Array<{ execution: { workflowId: string } }>) : []);
       },
     );
   });

@@ -5,42 +5,21 @@
  * and in `temporal workflow list --query` (search attributes). The first version published only
  * between sends, so they stayed invisible until the mail gave up, a day later.
  */
-import { execFile } from 'node:child_process';
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { applyPlan, sendCommand } from '../../src/client/tracker';
-import { addDays, dateOf } from '../../src/domain/dates';
+import { addDays } from '../../src/domain/dates';
 import { measureWorkflowId, TASK_QUEUE } from '../../src/domain/names';
 import { validatePlan, type Plan } from '../../src/domain/plan';
 import type { MeasureView } from '../../src/domain/view';
 import { workflowsPath } from '../../src/worker';
 import { STATUS } from '../../src/workflows/search-attributes';
 import { flakyRelay } from '../support/faults-mail';
+import { slotSoon } from '../support/slots';
+import { temporalList } from '../support/temporal';
 
 /** Zones far enough apart that in at least one of them the next two minutes do not cross midnight. */
-const ZONES = ['Asia/Tokyo', 'Europe/London', 'America/New_York', 'Pacific/Auckland', 'Asia/Kolkata', 'UTC'];
-
-/**
- * The next notification slot at least 20 s away, on the minute, in the first zone of ZONES where it
- * is still today. The plan uses the `daily` calendar, so every day has a slot: this runs every day.
- */
-function slotSoon(): { zone: string; today: string; notifyAt: string; at: number } {
-  const now = Date.now();
-  const at = Math.ceil((now + 20_000) / 60_000) * 60_000;
-  for (const zone of ZONES) {
-    const today = dateOf(now, zone);
-    if (dateOf(at, zone) !== today) continue;
-    const notifyAt = new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).format(at);
-    return { zone, today, notifyAt, at };
-  }
-  throw new Error(`no zone of ${ZONES.join(', ')} keeps the next minute on today's date`);
-}
 
 function planOf(program: string, slot: ReturnType<typeof slotSoon>): Plan {
   const r = validatePlan({
@@ -73,19 +52,6 @@ function planOf(program: string, slot: ReturnType<typeof slotSoon>): Plan {
   });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return r.plan;
-}
-
-function temporalList(query: string): Promise<Array<{ execution: { workflowId: string } }>> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      inject('temporalCliPath'),
-      ['workflow', 'list', '--address', inject('temporalAddress'), '--query', query, '-o', 'json'],
-      (err, stdout) => {
-        if (err) reject(new Error(`temporal workflow list failed: ${err.message}`));
-        else resolve(stdout.trim() ? (JSON.parse(stdout) as Array<{ execution: { workflowId: string } }>) : []);
-      },
-    );
-  });
 }
 
 /** Polls `fn` every 250 ms until `ok` holds or `ms` have passed; returns the last value. */
@@ -142,7 +108,7 @@ describe('visibility while mail is being retried, on the dev server', () => {
   });
 
   it('shows a re-plan request and the completion in memo and search attributes while the mail is retried', async () => {
-    const slot = slotSoon();
+    const slot = slotSoon(20_000);
     const plan = planOf(program, slot);
     await applyPlan(client, plan, 'suzuki');
     const handle = client.workflow.getHandle(measureWorkflowId(program, 'auth'));

@@ -10,35 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { dateOf } from '../../src/domain/dates';
 import { WORKER_E2E_NAMESPACE } from '../global-setup';
 import { startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
+import { slotSoon } from '../support/slots';
 
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'remediate');
 /** Zones far enough apart that in at least one of them the next two minutes do not cross midnight. */
-const ZONES = ['Asia/Tokyo', 'Europe/London', 'America/New_York', 'Pacific/Auckland', 'Asia/Kolkata', 'UTC'];
-
-/**
- * The reminder slot: two minutes from now, on the minute, in the first zone of ZONES where that is
- * still today (not across midnight). The plan uses the `daily` calendar, so every day has a slot.
- */
-function slotSoon(): { zone: string; today: string; notifyAt: string } {
-  const now = Date.now();
-  const at = new Date(Math.ceil((now + 120_000) / 60_000) * 60_000);
-  for (const zone of ZONES) {
-    const today = dateOf(now, zone);
-    if (dateOf(at.getTime(), zone) !== today) continue;
-    const hhmm = new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).format(at);
-    return { zone, today, notifyAt: hhmm };
-  }
-  throw new Error(`no zone of ${ZONES.join(', ')} keeps the next two minutes on today's date`);
-}
 
 describe('remediate worker with SMTP on the dev server', () => {
   let smtp: LoopbackSmtp | undefined;
@@ -50,7 +28,7 @@ describe('remediate worker with SMTP on the dev server', () => {
 
   // The daily calendar has a slot every day, and the zone is chosen so that the slot is today: this runs every day.
   it('delivers the reminder of the slot to a real SMTP server, in both languages', async () => {
-    const slot = slotSoon();
+    const slot = slotSoon(120_000);
     smtp = await startLoopbackSmtp();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-worker-'));
     const env = {

@@ -20,7 +20,6 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/client/tracker';
 import { addDays, dateOf, instantOf } from '../../src/domain/dates';
@@ -31,9 +30,8 @@ import { validatePlan, type Plan } from '../../src/domain/plan';
 import { statesFromPlan } from '../../src/domain/simulate';
 import { workflowsPath } from '../../src/worker';
 import { stateQuery, TASK_QUEUE } from '../../src/workflows/measure';
-import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../src/workflows/search-attributes';
 import { flakyRelay, RELAY_DOWN } from '../support/faults-mail';
-import { createTimeSkippingEnv } from '../support/temporal';
+import { createTimeSkippingEnv, registerSearchAttributes } from '../support/temporal';
 
 const ZONE = 'Asia/Tokyo';
 const HOUR = 3_600_000;
@@ -94,18 +92,7 @@ describe('measure workflow while the mail relay is down, on the time-skipping se
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    // The test server knows no custom search attributes until told.
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(
-        SEARCH_ATTRIBUTE_REGISTRATIONS.map((r) => [
-          r.name,
-          r.cliType === 'Keyword'
-            ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
-            : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-        ]),
-      ),
-    });
+    await registerSearchAttributes(env);
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,

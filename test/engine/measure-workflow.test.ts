@@ -19,10 +19,9 @@ import { simulate, startOfDay, type SimAction } from '../../src/domain/simulate'
 import { measureWorkflowId } from '../../src/domain/names';
 import { workflowsPath } from '../../src/worker';
 import { stateQuery, TASK_QUEUE } from '../../src/workflows/measure';
-import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../src/workflows/search-attributes';
 import { temporal } from '@temporalio/proto';
 import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
-import { createTimeSkippingEnv } from '../support/temporal';
+import { createTimeSkippingEnv, registerSearchAttributes } from '../support/temporal';
 
 const ZONE = 'Asia/Tokyo';
 
@@ -101,18 +100,7 @@ describe('measure workflow on the time-skipping server', () => {
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    // The test server knows no custom search attributes until told.
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(
-        SEARCH_ATTRIBUTE_REGISTRATIONS.map((r) => [
-          r.name,
-          r.cliType === 'Keyword'
-            ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
-            : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-        ]),
-      ),
-    });
+    await registerSearchAttributes(env);
     smtp = await startLoopbackSmtp();
     const real = createNotificationActivities({
       transport: smtpTransport(smtp.url),
