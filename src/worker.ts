@@ -10,6 +10,7 @@ import {
   type SentLedger,
 } from './activities/mail';
 import { TASK_QUEUE } from './domain/names';
+import { connectionSettings, TemporalUnreachable } from './client/connection';
 import { SettingsError, type Settings } from './settings';
 
 /** The mail of `settings`: SMTP_URL, else `.eml` files in `<varDir>/outbox/`; the ledger in `<varDir>/sent-ledger/`. */
@@ -51,4 +52,16 @@ export async function createWorker(opts: {
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createNotificationActivities(opts.mail),
   });
+}
+
+/** A worker connection for the configured server; throws TemporalUnreachable when it does not answer. */
+export async function connectWorker(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ connection: NativeConnection; namespace: string; address: string }> {
+  const s = connectionSettings(env);
+  try {
+    return { connection: await NativeConnection.connect(s.options), namespace: s.namespace, address: s.address };
+  } catch (err) {
+    throw new TemporalUnreachable(s.address, err);
+  }
 }

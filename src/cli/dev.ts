@@ -6,12 +6,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { connectClient, connectWorker } from '../client/connection';
+import { connectClient } from '../client/connection';
 import { applyPlan, programStates, readPlanFile } from '../client/tracker';
 import { isPortFree, startDevServer } from '../local/dev-server';
 import { repoRoot, temporalCliPath } from '../local/tools';
 import type { Settings } from '../settings';
-import { createWorker, mailOf } from '../worker';
+import { connectWorker, createWorker, mailOf } from '../worker';
 import { statusDocument } from './commands';
 import { renderStatus } from './output';
 

@@ -5,7 +5,6 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
 
 /** The local default: `remediate dev` starts the server here. */
 const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -26,7 +25,7 @@ export class TemporalUnreachable extends Error {
 }
 
 /** Connection settings from the environment (and the envconfig TOML profile, if any). */
-function connectionSettings(env: NodeJS.ProcessEnv = process.env) {
+export function connectionSettings(env: NodeJS.ProcessEnv = process.env) {
   const config = loadClientConnectConfig({
     overrideEnvVars: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
   });
@@ -52,16 +51,4 @@ export async function connectClient(
     namespace: s.namespace,
     address: s.address,
   };
-}
-
-/** A worker connection for the configured server; throws TemporalUnreachable when it does not answer. */
-export async function connectWorker(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ connection: NativeConnection; namespace: string; address: string }> {
-  const s = connectionSettings(env);
-  try {
-    return { connection: await NativeConnection.connect(s.options), namespace: s.namespace, address: s.address };
-  } catch (err) {
-    throw new TemporalUnreachable(s.address, err);
-  }
 }
