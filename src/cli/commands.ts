@@ -8,7 +8,9 @@ import { readPlanFile } from '../client/tracker';
 import { dateOf, formatInstant, isLocalDate } from '../domain/dates';
 import { own } from '../domain/limits';
 import type { MeasureState } from '../domain/model';
-import type { Plan } from '../domain/plan';
+import type { Lang, Plan } from '../domain/plan';
+import { publicProjection, renderPublicHtml, renderPublicMarkdown } from '../domain/reports/public';
+import { regulatorCsv, regulatorJson, regulatorMarkdown, regulatorReport } from '../domain/reports/regulator';
 import { problem, ProblemError, type Problem } from '../domain/problems';
 import { parseTarget as readTarget, type Target } from '../domain/refs';
 import { parseActions, simulate, startOfDay, type SimEvent } from '../domain/simulate';
@@ -103,4 +105,61 @@ export function runSimulation(
     ...(actions ? { actions } : {}),
   });
   return { plan, from, until: opts.until, events };
+}
+
+/** The formats of `remediate report` for each kind. */
+export const REPORT_FORMATS = { public: ['md', 'html', 'json'], regulator: ['md', 'html', 'csv', 'json'] } as const;
+
+/** One rendered report document: a file name suffix and its text. */
+export interface ReportFile {
+  name: string;
+  text: string;
+}
+
+/**
+ * `remediate report`: the public update or the regulator report of a program's live states, in one
+ * format, for each language where the format has one (`langs`).
+ */
+export function renderReport(
+  states: MeasureState[],
+  now: number,
+  kind: string,
+  format: string,
+  langs: readonly Lang[],
+): ReportFile[] {
+  const formats: readonly string[] | undefined = Object.hasOwn(REPORT_FORMATS, kind)
+    ? REPORT_FORMATS[kind as keyof typeof REPORT_FORMATS]
+    : undefined;
+  if (!formats)
+    throw new ProblemError([
+      problem('--kind', `must be public or regulator: ${kind}`, `public か regulator を指定してください: ${kind}`),
+    ]);
+  if (!formats.includes(format))
+    throw new ProblemError([
+      problem(
+        '--format',
+        `a ${kind} report is ${formats.join(', ')}${format === 'oscal' ? ' (OSCAL is not built yet)' : ''}: ${format}`,
+        `${kind} の形式は ${formats.join('・')} です${format === 'oscal' ? '（OSCAL は未実装です）' : ''}: ${format}`,
+      ),
+    ]);
+  const program = states[0]?.program.id ?? 'program';
+  if (kind === 'public') {
+    const p = publicProjection(states, now);
+    if (format === 'json') return [{ name: `${program}-public.json`, text: `${JSON.stringify(p, null, 2)}\n` }];
+    return langs.map((lang) => {
+      const md = renderPublicMarkdown(p, [], lang, p.asOf);
+      return format === 'md'
+        ? { name: `${program}-public.${lang}.md`, text: md }
+        : { name: `${program}-public.${lang}.html`, text: renderPublicHtml(md, lang, p.title[lang]) };
+    });
+  }
+  const r = regulatorReport(states, now);
+  if (format === 'json') return [{ name: `${program}-regulator.json`, text: regulatorJson(r) }];
+  if (format === 'csv') return [{ name: `${program}-regulator.csv`, text: regulatorCsv(r) }];
+  return langs.map((lang) => {
+    const md = regulatorMarkdown(r, lang);
+    return format === 'md'
+      ? { name: `${program}-regulator.${lang}.md`, text: md }
+      : { name: `${program}-regulator.${lang}.html`, text: renderPublicHtml(md, lang, r.program.title[lang]) };
+  });
 }

@@ -1,5 +1,5 @@
 /** `remediate`: the command line of design section 5, a thin interface over src/client. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
@@ -10,7 +10,7 @@ import { formatProblem, problem, ProblemError } from '../domain/problems';
 import type { Target } from '../domain/refs';
 import { loadSettings, SettingsError, type Settings } from '../settings';
 import { connectWorker, createWorker, mailOf } from '../worker';
-import { actorOf, EXIT, historyDocument, parseTarget, runSimulation, statusDocument } from './commands';
+import { actorOf, EXIT, historyDocument, parseTarget, renderReport, runSimulation, statusDocument } from './commands';
 import { runDev } from './dev';
 import { renderEvents, renderHistory, renderOutcome, renderStatus } from './output';
 
@@ -225,6 +225,31 @@ function buildProgram(settings: Settings): Command {
         () => ({ ...(target.milestone ? { milestone: target.milestone } : {}), to: o.to, reason: o.reason }),
         (actor) => `${t} reassigned to ${o.to} by ${actor} / 担当を変更しました`,
       );
+    });
+
+  program
+    .command('report')
+    .description('the public progress update or the confidential regulator report, from the live state')
+    .addOption(programOpt())
+    .requiredOption('--kind <kind>', 'public | regulator')
+    .option('--format <format>', 'md | html | json (public); md | html | csv | json (regulator)', 'md')
+    .option('--out <dir>', 'write every language of the format into this folder instead of printing one')
+    .action(async (o: { program?: string; kind: string; format: string; out?: string }) => {
+      await withClient(settings, async (client) => {
+        const id = await resolveProgram(client, o.program);
+        const states = await programStates(client, id);
+        if (states.length === 0)
+          throw new ProblemError([
+            problem('--program', `unknown program: ${id} (no running measures)`, `プログラムがありません: ${id}`),
+          ]);
+        const files = renderReport(states, Date.now(), o.kind, o.format, o.out ? ['ja', 'en'] : [settings.lang]);
+        if (!o.out) return process.stdout.write(files[0]?.text ?? '');
+        mkdirSync(o.out, { recursive: true });
+        for (const f of files) {
+          writeFileSync(path.join(o.out, f.name), f.text);
+          out(path.join(o.out, f.name));
+        }
+      });
     });
 
   program

@@ -3,11 +3,12 @@
  * started by the global setup, with a real worker in this process.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'yaml';
 import { outboxTransport } from '../../src/activities/mail';
 import { addDays, dateOf } from '../../src/domain/dates';
@@ -381,6 +382,51 @@ describe('remediate CLI on the dev server', () => {
     };
     expect(after.actions).toHaveLength(before.actions.length);
     expect((await run(['history', 'backdoor', '--program', program])).code).toBe(2);
+  });
+
+  it('renders the public update and the regulator report from the live state', async () => {
+    const csv = await run(['report', '--program', program, '--kind', 'regulator', '--format', 'csv']);
+    expect(csv.stderr).toBe('');
+    expect(csv.code).toBe(0);
+    const rows = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((r) => `${r.measure_id}/${r.milestone_id}`)).toEqual([
+      'auth/head',
+      'auth/late',
+      'auth/overseas',
+      'soc/tier1',
+    ]);
+    const head = rows.find((r) => r.milestone_id === 'head');
+    expect(head?.changes).toContain('extension');
+    expect(head?.changes).toContain('vendor delay');
+    const publicMd = await run(['report', '--program', program, '--kind', 'public', '--format', 'md'], {
+      REMEDIATE_LANG: 'ja',
+    });
+    expect(publicMd.code).toBe(0);
+    expect(publicMd.stdout).toContain('認証基盤の分離');
+    for (const secret of ['sato', '佐藤', 'example.jp', 'vendor delay', 'CHG-1234', 'internal'])
+      expect(publicMd.stdout).not.toContain(secret);
+    const outDir = path.join(dir, 'reports');
+    const written = await run([
+      'report',
+      '--program',
+      program,
+      '--kind',
+      'public',
+      '--format',
+      'html',
+      '--out',
+      outDir,
+    ]);
+    expect(
+      written.stdout
+        .trim()
+        .split('\n')
+        .map((f) => path.basename(f)),
+    ).toEqual([`${program}-public.ja.html`, `${program}-public.en.html`]);
+    expect(readFileSync(path.join(outDir, `${program}-public.en.html`), 'utf8')).toContain('<html lang="en">');
+    const oscal = await run(['report', '--program', program, '--kind', 'regulator', '--format', 'oscal']);
+    expect(oscal.code).toBe(2);
+    expect(oscal.stderr).toContain('--format: a regulator report is md, html, csv, json (OSCAL is not built yet)');
   });
 
   it('exposes search attributes to `temporal workflow list --query`', async () => {

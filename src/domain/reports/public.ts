@@ -1,0 +1,427 @@
+/**
+ * The public progress update (design section 8, issue 6 §2-3), as pure functions:
+ *
+ * - `publicProjection` builds the only thing the public update is ever rendered from: an explicit
+ *   projection of the measure states, copied field by field from an allow-list. Nothing is spread, so
+ *   a field added to the state later stays internal until someone adds it here on purpose. It holds no
+ *   person, email, internal note, evidence, escalation, forecast, reason, pending re-plan or
+ *   notification.
+ * - `publicChanges` compares two projections: what changed since the previous published update.
+ * - `renderPublicMarkdown` and `renderPublicHtml` write the update in Japanese or English. Every plan
+ *   text is escaped before it enters the Markdown, and the Markdown is rendered with raw HTML off, so a
+ *   title cannot inject a link, an image, HTML or a table cell.
+ */
+import MarkdownIt from 'markdown-it';
+import { dateOf, type LocalDate } from '../dates';
+import type { MeasureState, MilestoneState } from '../model';
+import type { Lang, Localized } from '../plan';
+import { milestoneStatus } from '../status';
+
+/**
+ * The status as the public reads it, in plain words (see `PUBLIC_WORDS`):
+ * - `completed` 完了: done;
+ * - `in-progress` 実施中: open and on its committed date (an internal "at risk" is shown as this: it
+ *   comes from forecasts, which are not public);
+ * - `delayed` 遅延: the committed date has passed and it is not done;
+ * - `rescheduled` 計画変更: open, with a committed date that differs from the original one;
+ * - `cancelled` 中止: the milestone or its measure was cancelled.
+ *
+ * A measure is cancelled when cancelled, completed when every milestone is completed or cancelled (and
+ * one at least completed), else the most serious status of its open milestones (delayed, rescheduled,
+ * in progress).
+ */
+export type PublicStatus = 'completed' | 'in-progress' | 'delayed' | 'rescheduled' | 'cancelled';
+
+/** The directive a program answers, as the plan names it. */
+export interface PublicDirective {
+  ref: string;
+  issuer: string;
+  issuedOn: LocalDate;
+}
+
+/** One milestone as the public sees it: its dates and status. */
+export interface PublicMilestone {
+  id: string;
+  title: Localized;
+  /** The date first committed to the regulator (never changes). */
+  originalDue: LocalDate;
+  /** The date committed now (after approved re-plans). */
+  due: LocalDate;
+  completedOn: LocalDate | null;
+  status: PublicStatus;
+}
+
+/** One measure as the public sees it. */
+export interface PublicMeasure {
+  id: string;
+  title: Localized;
+  /** The plan's `publicSummary`, if it has one. */
+  summary: Localized | null;
+  /** The directive items the measure answers (e.g. `(1)`); empty: shown under "other measures". */
+  directiveItems: string[];
+  status: PublicStatus;
+  milestones: PublicMilestone[];
+}
+
+/**
+ * The public projection of a program at one instant: all a public update is rendered from, and the
+ * snapshot a published update keeps so that the next one can say what changed. JSON as it stands.
+ */
+export interface PublicProgram {
+  /** The program id. */
+  id: string;
+  title: Localized;
+  /** The directive, when the caller passed the plan's program (the measure states do not carry it). */
+  directive: PublicDirective | null;
+  /** The date of the projection in the program's time zone. */
+  asOf: LocalDate;
+  /** In the order given (the plan's order). */
+  measures: PublicMeasure[];
+}
+
+/**
+ * One thing that changed between two published updates. Ids refer to the current projection; the
+ * renderer looks their titles up there.
+ * - `completed`: a milestone was completed (`on` is its completion date);
+ * - `pulled-forward` (前倒し) / `moved-back` (延期): its committed date moved from `from` to `to`;
+ * - `new-measure`: a measure that the previous update did not have (its milestones are not listed again);
+ * - `new-milestone`: a milestone added to a measure the previous update had;
+ * - `measure-cancelled`: a measure was cancelled;
+ * - `milestone-cancelled`: one milestone was cancelled while its measure goes on.
+ */
+export type PublicChange =
+  | { kind: 'completed'; measure: string; milestone: string; on: LocalDate }
+  | { kind: 'pulled-forward'; measure: string; milestone: string; from: LocalDate; to: LocalDate }
+  | { kind: 'moved-back'; measure: string; milestone: string; from: LocalDate; to: LocalDate }
+  | { kind: 'new-measure'; measure: string }
+  | { kind: 'new-milestone'; measure: string; milestone: string; due: LocalDate }
+  | { kind: 'measure-cancelled'; measure: string }
+  | { kind: 'milestone-cancelled'; measure: string; milestone: string };
+
+export type PublicChangeKind = PublicChange['kind'];
+
+/** The program facts the projection takes from the plan, when given (`plan.program` will do). */
+export interface PublicProgramSource {
+  id: string;
+  title: Localized;
+  timezone: string;
+  directive: PublicDirective;
+}
+
+/** Every word of the public update, in both languages: one table. */
+export const PUBLIC_WORDS = {
+  // statuses
+  completed: { ja: '完了', en: 'Completed' },
+  'in-progress': { ja: '実施中', en: 'In progress' },
+  delayed: { ja: '遅延', en: 'Delayed' },
+  rescheduled: { ja: '計画変更', en: 'Rescheduled' },
+  cancelled: { ja: '中止', en: 'Cancelled' },
+  // changes
+  'change.completed': { ja: '完了', en: 'Completed' },
+  'change.pulled-forward': { ja: '前倒し', en: 'Date pulled forward' },
+  'change.moved-back': { ja: '延期', en: 'Date moved back' },
+  'change.new-measure': { ja: '新しい施策', en: 'New measure' },
+  'change.new-milestone': { ja: '新しいマイルストーン', en: 'New milestone' },
+  'change.measure-cancelled': { ja: '施策の中止', en: 'Measure cancelled' },
+  'change.milestone-cancelled': { ja: 'マイルストーンの中止', en: 'Milestone cancelled' },
+  // the page
+  update: { ja: '進捗状況のお知らせ', en: 'Progress update' },
+  asOf: { ja: '時点の状況です。', en: 'Status as of' },
+  directive: { ja: 'に基づく施策の進捗です。', en: 'Progress of the measures under' },
+  item: { ja: '指導事項', en: 'Directive item' },
+  other: { ja: 'その他の施策', en: 'Other measures' },
+  status: { ja: '状況', en: 'Status' },
+  milestone: { ja: 'マイルストーン', en: 'Milestone' },
+  originalDue: { ja: '当初の期日', en: 'Original date' },
+  due: { ja: '現在の期日', en: 'Committed date' },
+  completedOn: { ja: '完了日', en: 'Completed on' },
+  dueOn: { ja: '期日', en: 'due' },
+  changes: { ja: '前回の更新からの変更', en: 'What changed since the previous update' },
+  noChanges: { ja: '前回の更新からの変更はありません。', en: 'Nothing changed since the previous update.' },
+  noMeasures: { ja: '公開する施策はまだありません。', en: 'There are no measures to report yet.' },
+  none: { ja: '—', en: '—' },
+} as const satisfies Record<string, Localized>;
+
+type Word = keyof typeof PUBLIC_WORDS;
+
+const word = (key: Word, lang: Lang): string => PUBLIC_WORDS[key][lang];
+
+const localized = (t: Localized): Localized => ({ ja: t.ja, en: t.en });
+
+const rank: Record<PublicStatus, number> = {
+  'in-progress': 0,
+  rescheduled: 1,
+  delayed: 2,
+  completed: -1,
+  cancelled: -2,
+};
+
+/** The public status of one milestone at `now`. */
+function milestonePublicStatus(state: MeasureState, ms: MilestoneState, now: number): PublicStatus {
+  switch (milestoneStatus(state, ms, now)) {
+    case 'done':
+      return 'completed';
+    case 'cancelled':
+      return 'cancelled';
+    case 'overdue':
+      return 'delayed';
+    case 'at-risk':
+    case 'on-track':
+      return ms.due !== ms.originalDue ? 'rescheduled' : 'in-progress';
+  }
+}
+
+/** The public status of a measure from those of its milestones (see `PublicStatus`). */
+function measurePublicStatus(state: MeasureState, milestones: readonly PublicMilestone[]): PublicStatus {
+  if (state.cancelled) return 'cancelled';
+  const open = milestones.map((m) => m.status).filter((s) => s !== 'completed' && s !== 'cancelled');
+  if (open.length === 0) return milestones.some((m) => m.status === 'completed') ? 'completed' : 'cancelled';
+  return open.reduce((worst, s) => (rank[s] > rank[worst] ? s : worst));
+}
+
+/** One measure, copied field by field from the allow-list. */
+function publicMeasure(state: MeasureState, now: number): PublicMeasure {
+  const milestones = state.milestones.map((ms): PublicMilestone => ({
+    id: ms.id,
+    title: localized(ms.title),
+    originalDue: ms.originalDue,
+    due: ms.due,
+    completedOn: ms.completed ? ms.completed.on : null,
+    status: milestonePublicStatus(state, ms, now),
+  }));
+  const summary = state.measure.publicSummary;
+  return {
+    id: state.measure.id,
+    title: localized(state.measure.title),
+    summary: summary ? localized(summary) : null,
+    directiveItems: state.measure.directiveItems.slice(),
+    status: measurePublicStatus(state, milestones),
+    milestones,
+  };
+}
+
+/**
+ * The public projection of a program's measure states at instant `now` (see `PublicProgram`). The
+ * program's id and title come from `program` when given (its directive is only known there), else from
+ * the states. Throws when the states belong to different programs, or when there is neither.
+ */
+export function publicProjection(
+  states: readonly MeasureState[],
+  now: number,
+  program?: PublicProgramSource,
+): PublicProgram {
+  const first = states[0]?.program;
+  const source = program ?? first;
+  if (!source) throw new Error('publicProjection: no measure states and no program');
+  const foreign = states.find((s) => s.program.id !== source.id);
+  if (foreign)
+    throw new Error(
+      `publicProjection: measure ${foreign.measure.id} belongs to ${foreign.program.id}, not ${source.id}`,
+    );
+  const d = program?.directive;
+  return {
+    id: source.id,
+    title: localized(source.title),
+    directive: d ? { ref: d.ref, issuer: d.issuer, issuedOn: d.issuedOn } : null,
+    asOf: dateOf(now, source.timezone),
+    measures: states.map((s) => publicMeasure(s, now)),
+  };
+}
+
+const CHANGE_ORDER: readonly PublicChangeKind[] = [
+  'completed',
+  'pulled-forward',
+  'moved-back',
+  'new-measure',
+  'new-milestone',
+  'measure-cancelled',
+  'milestone-cancelled',
+];
+
+/**
+ * What changed from `previous` (the last published update's projection) to `current`, grouped by kind
+ * in the order of `PublicChangeKind`'s documentation, each kind in the order of measures and milestones
+ * in `current`. Without a previous update there is nothing to compare: the list is empty. A measure that
+ * `current` no longer has is not reported (measures are cancelled, never removed).
+ */
+export function publicChanges(previous: PublicProgram | undefined, current: PublicProgram): PublicChange[] {
+  if (!previous) return [];
+  const before = new Map(previous.measures.map((m) => [m.id, m]));
+  const out: PublicChange[] = [];
+  for (const m of current.measures) {
+    const was = before.get(m.id);
+    if (!was) {
+      out.push({ kind: 'new-measure', measure: m.id });
+      continue;
+    }
+    if (m.status === 'cancelled' && was.status !== 'cancelled') out.push({ kind: 'measure-cancelled', measure: m.id });
+    const wasMilestones = new Map(was.milestones.map((ms) => [ms.id, ms]));
+    for (const ms of m.milestones) {
+      const old = wasMilestones.get(ms.id);
+      const ref = { measure: m.id, milestone: ms.id };
+      if (!old) {
+        out.push({ kind: 'new-milestone', ...ref, due: ms.due });
+        continue;
+      }
+      if (ms.completedOn !== null && old.completedOn === null)
+        out.push({ kind: 'completed', ...ref, on: ms.completedOn });
+      if (ms.due < old.due) out.push({ kind: 'pulled-forward', ...ref, from: old.due, to: ms.due });
+      if (ms.due > old.due) out.push({ kind: 'moved-back', ...ref, from: old.due, to: ms.due });
+      if (ms.status === 'cancelled' && old.status !== 'cancelled' && m.status !== 'cancelled')
+        out.push({ kind: 'milestone-cancelled', ...ref });
+    }
+  }
+  const order = (c: PublicChange) => CHANGE_ORDER.indexOf(c.kind);
+  return out.sort((a, b) => order(a) - order(b)); // stable: measure and milestone order within a kind
+}
+
+/** Characters that open an inline construct anywhere in a line (emphasis, code, links, images, HTML, entities, table cells, headings' closing #). */
+const INLINE_SPECIAL = /[\\`*_[\]<>|&!~#]/g;
+
+/**
+ * A plan text as literal Markdown inline text: one line (line breaks become spaces), every character
+ * that could open a Markdown construct backslash-escaped, and a line start that could open a block
+ * (list, quote, heading underline, ordered list) escaped too.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[ \t]*[\r\n\u2028\u2029]+[ \t]*/g, ' ')
+    .replace(/\t/g, ' ')
+    .trim()
+    .replace(INLINE_SPECIAL, (c) => `\\${c}`)
+    .replace(/^[-+=>]/, (c) => `\\${c}`)
+    .replace(/^(\d+)([.)])/, '$1\\$2');
+}
+
+/** The Markdown of one measure: title, summary, status and the table of its milestones. */
+function measureMarkdown(m: PublicMeasure, lang: Lang): string[] {
+  const e = escapeMarkdown;
+  const out = [`### ${e(m.title[lang])}`, ''];
+  if (m.summary) out.push(e(m.summary[lang]), '');
+  out.push(`${word('status', lang)}: **${word(m.status, lang)}**`, '');
+  const head = [word('milestone', lang), word('originalDue', lang), word('due', lang), word('completedOn', lang)];
+  out.push(`| ${[...head, word('status', lang)].join(' | ')} |`, `|${' --- |'.repeat(head.length + 1)}`);
+  for (const ms of m.milestones) {
+    const cells = [e(ms.title[lang]), ms.originalDue, ms.due, ms.completedOn ?? word('none', lang)];
+    out.push(`| ${[...cells, word(ms.status, lang)].join(' | ')} |`);
+  }
+  out.push('');
+  return out;
+}
+
+/** One line of "what changed", with the titles looked up in `p`. */
+function changeLine(c: PublicChange, p: PublicProgram, lang: Lang): string {
+  const m = p.measures.find((x) => x.id === c.measure);
+  const measure = escapeMarkdown(m ? m.title[lang] : c.measure);
+  const label = word(`change.${c.kind}`, lang);
+  if (c.kind === 'new-measure' || c.kind === 'measure-cancelled') return `- ${label}: ${measure}`;
+  const ms = m?.milestones.find((x) => x.id === c.milestone);
+  const what = `${measure} — ${escapeMarkdown(ms ? ms.title[lang] : c.milestone)}`;
+  const [open, close] = lang === 'ja' ? ['（', '）'] : [' (', ')'];
+  switch (c.kind) {
+    case 'completed':
+      return `- ${label}: ${what}${open}${c.on}${close}`;
+    case 'pulled-forward':
+    case 'moved-back':
+      return `- ${label}: ${what}: ${c.from} → ${c.to}`;
+    case 'new-milestone':
+      return `- ${label}: ${what}${open}${word('dueOn', lang)} ${c.due}${close}`;
+    case 'milestone-cancelled':
+      return `- ${label}: ${what}`;
+  }
+}
+
+/**
+ * The public progress update for `period` (e.g. `2025-06`) as Markdown in `lang`: the program and its
+ * directive, then per directive item (in order of first appearance; a measure with several items is
+ * shown under each, measures without one under "other measures" at the end) each measure's title,
+ * summary, status and milestone table (original, committed and completion dates, status), and last
+ * what changed since the previous update (`changes`, from `publicChanges`). Plan texts are escaped.
+ */
+export function renderPublicMarkdown(
+  p: PublicProgram,
+  changes: readonly PublicChange[],
+  lang: Lang,
+  period: string,
+): string {
+  const e = escapeMarkdown;
+  const out: string[] = [];
+  out.push(
+    lang === 'ja'
+      ? `# ${e(p.title.ja)} ${word('update', lang)}（${e(period)}）`
+      : `# ${e(p.title.en)}: ${word('update', lang)} ${e(period)}`,
+    '',
+  );
+  const d = p.directive;
+  const intro =
+    lang === 'ja'
+      ? `${d ? `${e(d.issuer)} ${e(d.ref)}（${d.issuedOn}）${word('directive', lang)}` : ''}${p.asOf} ${word('asOf', lang)}`
+      : `${d ? `${word('directive', lang)} ${e(d.issuer)} ${e(d.ref)} of ${d.issuedOn}. ` : ''}${word('asOf', lang)} ${p.asOf}.`;
+  out.push(intro, '');
+
+  const groups = new Map<string, PublicMeasure[]>();
+  const other: PublicMeasure[] = [];
+  for (const m of p.measures) {
+    if (m.directiveItems.length === 0) other.push(m);
+    for (const item of new Set(m.directiveItems)) {
+      const list = groups.get(item) ?? [];
+      list.push(m);
+      groups.set(item, list);
+    }
+  }
+  for (const [item, measures] of groups) {
+    out.push(`## ${word('item', lang)} ${e(item)}`, '');
+    for (const m of measures) out.push(...measureMarkdown(m, lang));
+  }
+  if (other.length) {
+    out.push(`## ${word('other', lang)}`, '');
+    for (const m of other) out.push(...measureMarkdown(m, lang));
+  }
+  if (p.measures.length === 0) out.push(word('noMeasures', lang), '');
+
+  out.push(`## ${word('changes', lang)}`, '');
+  if (changes.length === 0) out.push(word('noChanges', lang));
+  else out.push(...changes.map((c) => changeLine(c, p, lang)));
+  return `${out.join('\n')}\n`;
+}
+
+/** Raw HTML in the Markdown is shown as text, URLs are not turned into links, quotes stay as written. */
+const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
+
+/** Text as HTML text or attribute value. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const STYLE = [
+  'body{font-family:system-ui,sans-serif;line-height:1.6;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}',
+  'table{border-collapse:collapse;margin:0.5rem 0 1.5rem}',
+  'th,td{border:1px solid #bbb;padding:0.25rem 0.6rem;text-align:left}',
+  'th{background:#f2f2f2}',
+].join('');
+
+/**
+ * A complete HTML5 page of a public update: `markdown` (from `renderPublicMarkdown`) rendered by
+ * markdown-it with raw HTML off, in a page with `lang`, a UTF-8 charset, the escaped `title`, a small
+ * style sheet and a Content-Security-Policy that allows no script and no remote resource.
+ */
+export function renderPublicHtml(markdownText: string, lang: Lang, title: string): string {
+  return [
+    '<!DOCTYPE html>',
+    `<html lang="${lang}">`,
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    '<main>',
+    markdown.render(markdownText).trimEnd(),
+    '</main>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
