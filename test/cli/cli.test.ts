@@ -388,7 +388,7 @@ describe('remediate CLI on the dev server', () => {
     const csv = await run(['report', '--program', program, '--kind', 'regulator', '--format', 'csv']);
     expect(csv.stderr).toBe('');
     expect(csv.code).toBe(0);
-    const rows = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
+    const rows = parse<Record<string, string>>(csv.stdout, { columns: true });
     expect(rows.map((r) => `${r.measure_id}/${r.milestone_id}`)).toEqual([
       'auth/head',
       'auth/late',
