@@ -3,7 +3,9 @@
 #   - npm ci, when node_modules is missing or older than package-lock.json;
 #   - the Temporal CLI (scripts/ensure-temporal-cli.sh: built with Go into .tools/ the first time);
 #   - the time-skipping test server (scripts/ensure-test-server.sh: fetched with Maven into .tools/
-#     the first time), unless SETUP_TEST_SERVER=0 (it is only needed by the test suite).
+#     the first time), unless SETUP_TEST_SERVER=0 (it is only needed by the test suite);
+#   - with the test server, the other test tools: scripts/ensure-browser.sh (chromium, fonts) and
+#     scripts/ensure-trestle.sh (compliance-trestle in a venv under .tools/).
 # (npm may print 'Unknown user config "nodedir"' warnings: harmless.)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -33,4 +35,12 @@ echo "setup: Temporal CLI: $cli" >&2
 if [[ "${SETUP_TEST_SERVER:-1}" != "0" ]]; then
   ts="$(bash scripts/ensure-test-server.sh | tail -n 1)"
   echo "setup: time-skipping test server: $ts" >&2
+  # Test tools from outside npm: Debian's chromium for the browser tests, compliance-trestle (PyPI)
+  # in a venv to validate OSCAL. Each script is idempotent and fast when its tool is there.
+  for tool in ensure-browser ensure-trestle; do
+    if [[ -f "scripts/$tool.sh" ]]; then
+      out="$(bash "scripts/$tool.sh" | tail -n 1)"
+      echo "setup: $tool: $out" >&2
+    fi
+  done
 fi
