@@ -9,9 +9,10 @@ import {
   type MailTransport,
   type SentLedger,
 } from './activities/mail';
+import { createRollupActivities } from './activities/rollup';
 import { TASK_QUEUE } from './domain/names';
 import { connectionSettings, TemporalUnreachable } from './client/connection';
-import { SettingsError, type Settings } from './settings';
+import { loadSettings, SettingsError, type Settings } from './settings';
 
 /** The mail of `settings`: SMTP_URL, else `.eml` files in `<varDir>/outbox/`; the ledger in `<varDir>/sent-ledger/`. */
 export function mailOf(settings: Settings): {
@@ -37,20 +38,26 @@ export const workflowsPath =
     existsSync(f),
   ) ?? path.join(__dirname, 'workflows');
 
-/** Builds the worker for the measure workflows on `taskQueue`. */
+/** Builds the worker for the measure, program and update workflows on `taskQueue`. */
 export async function createWorker(opts: {
   connection: NativeConnection;
   namespace: string;
   taskQueue?: string;
   mail: { transport: MailTransport; ledger: SentLedger; from: string };
+  /** Where drafts and the public site are written (default: REMEDIATE_VAR_DIR, else `var/`). */
+  varDir?: string;
   workflowBundle?: WorkflowBundleOption;
 }): Promise<Worker> {
+  const varDir = opts.varDir ?? loadSettings().varDir;
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
-    activities: createNotificationActivities(opts.mail),
+    activities: {
+      ...createNotificationActivities(opts.mail),
+      ...createRollupActivities({ ...opts.mail, varDir }),
+    },
   });
 }
 

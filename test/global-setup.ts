@@ -20,6 +20,8 @@ declare module 'vitest' {
 
 /** The namespace of tests that run the `remediate worker` process. */
 export const WORKER_E2E_NAMESPACE = 'worker-e2e';
+/** The namespace of the roll-up tests: their worker writes drafts and the site to its own folder, so no other worker may serve it. */
+export const ROLLUP_NAMESPACE = 'rollup-e2e';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cliPath = temporalCliPath(repoRoot);
@@ -32,6 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cliPath,
     headless: true,
     namespace: WORKER_E2E_NAMESPACE,
+    extraNamespaces: [ROLLUP_NAMESPACE],
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 },
   });
   project.provide('temporalAddress', server.address);

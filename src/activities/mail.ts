@@ -21,6 +21,8 @@ export interface OutgoingMail {
   html: string;
   messageId: string;
   headers: Record<string, string>;
+  /** Files attached to the message (the progress update's drafts). */
+  attachments?: Array<{ filename: string; content: string; contentType: string }>;
 }
 
 /** Delivers one email; throws when it could not (the activity then retries). */
@@ -37,7 +39,7 @@ export interface SentLedger {
 /** The sender when MAIL_FROM is not set. */
 const DEFAULT_MAIL_FROM = 'remediation-tracker <noreply@remediation-tracker.invalid>';
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const isErrno = (err: unknown, code: string) => err instanceof Error && (err as NodeJS.ErrnoException).code === code;
 
@@ -114,7 +116,7 @@ export function outboxTransport(dir: string): MailTransport {
 const EMAIL_RE = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:".]+(\.[^\s@<>()[\]\\,;:".]+)*$/;
 
 /** True for a plain `local@domain` address. */
-function isEmailAddress(s: string): boolean {
+export function isEmailAddress(s: string): boolean {
   return EMAIL_RE.test(s);
 }
 
@@ -165,7 +167,7 @@ export function transportFromEnv(
 }
 
 /** `"Name" <address>`, with the name quoted so commas or brackets in it stay part of the name. */
-function formatAddress(r: Recipient): string {
+export function formatAddress(r: Recipient): string {
   const name = r.name.replace(/\s+/g, ' ').trim().replace(/[\\"]/g, '\\$&');
   return name ? `"${name}" <${r.email}>` : r.email;
 }
@@ -175,7 +177,7 @@ function badNotification(message: string): ApplicationFailure {
 }
 
 /** Recipients grouped by language, languages in order of first appearance (the owner's usually first). */
-function byLanguage(recipients: readonly Recipient[]): Array<[Lang, Recipient[]]> {
+export function byLanguage(recipients: readonly Recipient[]): Array<[Lang, Recipient[]]> {
   const groups = new Map<Lang, Recipient[]>();
   for (const r of recipients) {
     const list = groups.get(r.lang);

@@ -54,7 +54,7 @@ export async function runDev(opts: {
 
   const { connection: workerConnection, namespace } = await connectWorker(env);
   const mail = mailOf({ ...opts.settings, env });
-  const worker = await createWorker({ connection: workerConnection, namespace, mail });
+  const worker = await createWorker({ connection: workerConnection, namespace, mail, varDir });
   const running = worker.run();
 
   const { client, connection } = await connectClient(env);

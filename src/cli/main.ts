@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
 import { connectClient, TemporalUnreachable } from '../client/connection';
+import { compileUpdate, decideOnUpdate, listUpdates } from '../client/rollup';
 import { applyPlan, measureState, programStates, readPlanFile, resolveProgram, sendCommand } from '../client/tracker';
 import type { CommandFields, CommandType } from '../domain/commands';
 import { formatProblem, problem, ProblemError } from '../domain/problems';
@@ -12,7 +13,7 @@ import { loadSettings, SettingsError, type Settings } from '../settings';
 import { connectWorker, createWorker, mailOf } from '../worker';
 import { actorOf, EXIT, historyDocument, parseTarget, renderReport, runSimulation, statusDocument } from './commands';
 import { runDev } from './dev';
-import { renderEvents, renderHistory, renderOutcome, renderStatus } from './output';
+import { renderEvents, renderHistory, renderOutcome, renderStatus, renderUpdates } from './output';
 
 const out = (s: string): void => {
   process.stdout.write(`${s}\n`);
@@ -83,6 +84,9 @@ function buildProgram(settings: Settings): Command {
       );
       for (const m of r.started) out(`  started  measure/${p.program.id}/${m}`);
       for (const m of r.amended) out(`  amended  measure/${p.program.id}/${m}`);
+      out(`  ${r.rollup.program.padEnd(8)} program/${p.program.id} (plan version ${r.rollup.version.slice(0, 12)})`);
+      if (r.rollup.schedule !== 'none')
+        out(`  ${r.rollup.schedule.padEnd(8)} schedule progress-update/${p.program.id}`);
     });
 
   program
@@ -232,7 +236,7 @@ function buildProgram(settings: Settings): Command {
     .description('the public progress update or the confidential regulator report, from the live state')
     .addOption(programOpt())
     .requiredOption('--kind <kind>', 'public | regulator')
-    .option('--format <format>', 'md | html | json (public); md | html | csv | json (regulator)', 'md')
+    .option('--format <format>', 'md | html | json (public); md | html | csv | json | oscal (regulator)', 'md')
     .option('--out <dir>', 'write every language of the format into this folder instead of printing one')
     .action(async (o: { program?: string; kind: string; format: string; out?: string }) => {
       await withClient(settings, async (client) => {
@@ -251,6 +255,63 @@ function buildProgram(settings: Settings): Command {
         }
       });
     });
+
+  const update = program.command('update').description('the public progress updates: list, compile, approve, reject');
+  update
+    .command('list')
+    .description('every progress update of the program: period, state, revision')
+    .addOption(programOpt())
+    .option('--json', 'machine-readable output')
+    .action(async (o: { program?: string; json?: boolean }) => {
+      await withClient(settings, async (client) => {
+        const id = await resolveProgram(client, o.program);
+        const updates = await listUpdates(client, id);
+        if (o.json) return json({ program: id, updates });
+        out(renderUpdates(id, updates, settings.lang));
+      });
+    });
+  update
+    .command('compile')
+    .description('compile a draft now (a new revision after a reject, or the current period)')
+    .addOption(programOpt())
+    .addOption(asOpt())
+    .option('--period <period>', 'the period to compile (YYYY-MM or YYYY-Www; default: the current one)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { program?: string; as?: string; period?: string; json?: boolean }) => {
+      const actor = actorOf(o.as, settings.actor);
+      await withClient(settings, async (client) => {
+        const id = await resolveProgram(client, o.program);
+        const r = await compileUpdate(client, id, actor, o.period);
+        if (o.json) return json(r);
+        out(
+          r.started
+            ? `compiling progress-update/${id}/${r.period}: the draft goes to comms by mail / 下書きを作成中です（広報担当へメールします）`
+            : `compiling progress-update/${id}/${r.period} again: a new revision goes to comms / 新しい版を作成中です`,
+        );
+      });
+    });
+  for (const decision of ['approve', 'reject'] as const) {
+    update
+      .command(`${decision} <update>`)
+      .description(
+        decision === 'approve'
+          ? 'approve the draft <program>/<period>: it is published'
+          : 'reject the draft <program>/<period> with a reason',
+      )
+      .addOption(asOpt())
+      .option('--reason <text>', decision === 'reject' ? 'why (required)' : 'a note')
+      .option('--json', 'machine-readable output')
+      .action(async (ref: string, o: { as?: string; reason?: string; json?: boolean }) => {
+        const actor = actorOf(o.as, settings.actor);
+        const r = await withClient(settings, (client) => decideOnUpdate(client, ref, decision, actor, o.reason));
+        if (o.json) return json(r);
+        out(
+          decision === 'approve'
+            ? `${actor} approved ${r.program}/${r.period} (revision ${r.revision}): publishing / 承認しました。公開します`
+            : `${actor} rejected ${r.program}/${r.period} (revision ${r.revision}) / 差し戻しました`,
+        );
+      });
+  }
 
   program
     .command('simulate <file>')
@@ -273,7 +334,7 @@ function buildProgram(settings: Settings): Command {
     .action(async () => {
       const mail = mailOf(settings);
       const { connection, namespace, address } = await connectWorker(settings.env);
-      const worker = await createWorker({ connection, namespace, mail });
+      const worker = await createWorker({ connection, namespace, mail, varDir: settings.varDir });
       out(`worker on ${address} (namespace ${namespace}), mail: ${mail.describe}`);
       await worker.run();
     });

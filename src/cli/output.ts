@@ -3,6 +3,7 @@ import { formatInstant } from '../domain/dates';
 import type { MeasureState } from '../domain/model';
 import type { SimEvent } from '../domain/simulate';
 import { own } from '../domain/limits';
+import type { UpdateRecord } from '../domain/rollup';
 import type { MeasureView, UpdateOutcome } from '../domain/view';
 
 const statusLabel: Record<string, string> = {
@@ -127,4 +128,29 @@ export function renderOutcome(o: UpdateOutcome): string {
     ms.pendingReplan ? `, re-plan to ${ms.pendingReplan.to} awaiting approval / 承認待ち` : '',
   ];
   return parts.join('');
+}
+
+const updateStateLabel: Record<string, string> = {
+  compiling: 'compiling 作成中',
+  draft: 'draft 承認待ち',
+  rejected: 'rejected 差し戻し',
+  approved: 'approved 承認済み',
+  published: 'published 公開済み',
+};
+
+/** The progress updates of a program (`remediate update list`). */
+export function renderUpdates(program: string, updates: UpdateRecord[], _lang: 'ja' | 'en'): string {
+  if (updates.length === 0) return `${program}: no progress update yet / 進捗更新はまだありません`;
+  const rows = [['update', 'state', 'rev', 'changes', 'decided by', 'published', 'reason']];
+  for (const u of updates)
+    rows.push([
+      `${program}/${u.period}`,
+      updateStateLabel[u.state] ?? u.state,
+      String(u.revision),
+      u.changes === undefined ? '' : String(u.changes),
+      u.decidedBy ?? '',
+      u.publishedAt === undefined ? '' : new Date(u.publishedAt).toISOString().slice(0, 10),
+      u.reason ?? '',
+    ]);
+  return table(rows);
 }

@@ -23,6 +23,7 @@ import { measureInits } from '../domain/program';
 import type { UpdateOutcome } from '../domain/view';
 import { measureWorkflow, stateQuery, UPDATES } from '../workflows/measure';
 import { PROGRAM } from '../workflows/search-attributes';
+import { applyProgram, checkProgramApply, type ProgramApplyResult } from './rollup';
 
 /** Reads and validates a plan file; every problem at once, as a ProblemError. */
 export function readPlanFile(file: string): Plan {
@@ -138,6 +139,8 @@ export interface ApplyResult {
   started: string[];
   amended: string[];
   unchanged: string[];
+  /** The program workflow and the Schedule of its progress updates. */
+  rollup: ProgramApplyResult;
 }
 
 /**
@@ -159,6 +162,9 @@ export async function applyPlan(client: Client, plan: Plan, actor: string): Prom
   if (refused.length) throw new ProblemError(refused);
   const diff = planApply(inits, running);
   if (diff.problems.length) throw new ProblemError(diff.problems);
+  await checkProgramApply(client, plan, actor);
+  // The program first: if it refuses the version, no measure has changed.
+  const rollup = await applyProgram(client, plan, actor);
   for (const a of diff.amend) {
     const { type: _type, ...fields } = a.command;
     await sendCommand(client, plan.program.id, a.measure, 'amend', { ...fields, actor });
@@ -177,6 +183,7 @@ export async function applyPlan(client: Client, plan: Plan, actor: string): Prom
     started: diff.start.map((i) => i.measure.id),
     amended: diff.amend.map((a) => a.measure),
     unchanged: diff.unchanged,
+    rollup,
   };
 }
 

@@ -4,7 +4,12 @@
 export const TASK_QUEUE = 'remediation';
 
 /** Workflow type names, as the client starts them and `WorkflowType = '...'` queries find them. */
-export const WORKFLOW_TYPE = { measure: 'measureWorkflow' } as const;
+export const WORKFLOW_TYPE = {
+  measure: 'measureWorkflow',
+  program: 'programWorkflow',
+  update: 'progressUpdateWorkflow',
+  scheduledUpdate: 'scheduledUpdateWorkflow',
+} as const;
 
 /** The failure types of `ApplicationFailure`s, as the client and the workflow tell them apart. */
 export const FAILURE = {
@@ -22,3 +27,46 @@ export const DEPENDENCY_SIGNAL = 'dependencyChanged';
 export function measureWorkflowId(program: string, measure: string): string {
   return `measure/${program}/${measure}`;
 }
+
+/** The program workflow's query, its Updates and the signal by which update workflows report to it. */
+export const PROGRAM_QUERY = 'programState';
+export const PROGRAM_APPLY_UPDATE = 'applyPlanVersion';
+export const UPDATE_EVENT_SIGNAL = 'updateEvent';
+/** The update workflow's query and its one Update (approve, reject, recompile). */
+export const UPDATE_QUERY = 'updateState';
+export const UPDATE_DECIDE = 'decide';
+
+/** The workflow id of a program: `program/<program>`. */
+export function programWorkflowId(program: string): string {
+  return `program/${program}`;
+}
+
+/** The id of the Schedule of a program's progress updates: `progress-update/<program>`. */
+export function updateScheduleId(program: string): string {
+  return `progress-update/${program}`;
+}
+
+/** The workflow id of one progress update: `progress-update/<program>/<period>`. */
+export function updateWorkflowId(program: string, period: string): string {
+  return `progress-update/${program}/${period}`;
+}
+
+/** The custom search attributes' names (their typed keys are in src/workflows/search-attributes.ts). */
+export const SEARCH_ATTRIBUTE = {
+  program: 'RemediationProgram',
+  measure: 'RemediationMeasure',
+  status: 'RemediationStatus',
+  owner: 'RemediationOwner',
+  nextDue: 'RemediationNextDue',
+} as const;
+
+/** The visibility query of a program's running measures (`program` is an id: [a-z0-9-]). */
+export function runningMeasuresQuery(program?: string): string {
+  const base = `WorkflowType = '${WORKFLOW_TYPE.measure}' AND ExecutionStatus = 'Running'`;
+  return program === undefined
+    ? base
+    : `${base} AND ${SEARCH_ATTRIBUTE.program} = '${program.replace(/[^a-z0-9-]/g, '')}'`;
+}
+
+/** The memo key of a measure's view (`status`) and of its reporting state (the roll-up). */
+export const MEMO = { view: 'snapshot', report: 'report' } as const;

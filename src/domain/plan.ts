@@ -176,6 +176,8 @@ const planSchema = z.strictObject({
       LIMITS.reports,
     ).default([]),
     updates: z.strictObject({ every: z.enum(['month', 'week']), day: z.number().int().min(1).max(28) }).optional(),
+    /** The policy of the program's own reminders (report deadlines, waiting drafts); default `standard`, else the first. */
+    policy: text(LIMITS.idChars).optional(),
   }),
   people: idRecord(
     text(LIMITS.idChars).regex(/^[a-z0-9][a-z0-9._-]*$/, bi(PERSON_ID_EN, PERSON_ID_JA)),
@@ -310,6 +312,18 @@ function crossCheck(plan: Plan): Problem[] {
         problem(`program.reports[${i}].id`, `duplicate report id: ${r.id}`, `報告 ID が重複しています: ${r.id}`),
       );
   });
+  const u = plan.program.updates;
+  if (u?.every === 'week' && u.day > 7)
+    out.push(
+      problem(
+        'program.updates.day',
+        `a weekly update takes a day of the week, 1 (Monday) to 7 (Sunday), not ${u.day}`,
+        `週次の更新の day は曜日（1 = 月曜 … 7 = 日曜）です: ${u.day}`,
+      ),
+    );
+  const programPolicy = plan.program.policy;
+  if (programPolicy !== undefined && !Object.hasOwn(plan.policies, programPolicy))
+    out.push(problem('program.policy', `unknown policy: ${programPolicy}`, `未定義のポリシーです: ${programPolicy}`));
   for (const [name, policy] of Object.entries(plan.policies)) {
     const ladder = policy.escalation ?? [];
     ladder.forEach((level, i) => {

@@ -23,6 +23,8 @@ export interface DevServerOptions {
   headless?: boolean;
   /** A namespace to create at start (`default` always exists). */
   namespace?: string;
+  /** More namespaces to create at start. */
+  extraNamespaces?: string[];
   /** Also append the server's output to this file. */
   logFile?: string;
   /** How long to wait for the server to answer before giving up (default 60 s). */
@@ -79,13 +81,15 @@ function devServerArgs(opts: {
   headless?: boolean;
   dbFile?: string;
   namespace?: string;
+  extraNamespaces?: string[];
   dynamicConfig?: Record<string, string | number | boolean>;
 }): string[] {
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(opts.port), '--color', 'never'];
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));
   if (opts.dbFile !== undefined) args.push('--db-filename', opts.dbFile);
-  if (opts.namespace !== undefined && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
+  for (const ns of [opts.namespace, ...(opts.extraNamespaces ?? [])])
+    if (ns !== undefined && ns !== 'default') args.push('--namespace', ns);
   for (const sa of SEARCH_ATTRIBUTE_REGISTRATIONS) args.push('--search-attribute', `${sa.name}=${sa.cliType}`);
   for (const [key, value] of Object.entries(opts.dynamicConfig ?? {}))
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
@@ -123,6 +127,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     headless: opts.headless,
     dbFile: opts.dbFile,
     namespace: opts.namespace,
+    extraNamespaces: opts.extraNamespaces,
     dynamicConfig: opts.dynamicConfig,
   });
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,2 +1,4 @@
 /** The workflows the worker registers. */
 export { measureWorkflow } from './measure';
+export { programWorkflow } from './program';
+export { progressUpdateWorkflow, scheduledUpdateWorkflow } from './update';

@@ -47,12 +47,13 @@ import {
   type DependencyNews,
 } from '../domain/engine';
 import type { MeasureState, PlannedNotification } from '../domain/model';
-import { DEPENDENCY_SIGNAL, FAILURE, MEASURE_QUERY, measureWorkflowId } from '../domain/names';
+import { DEPENDENCY_SIGNAL, FAILURE, MEASURE_QUERY, MEMO, measureWorkflowId } from '../domain/names';
 import { notificationPayload } from '../domain/notification';
 import { nextNotificationAt, notificationsBetween } from '../domain/planner';
 import { formatProblem, problem, type Problem } from '../domain/problems';
 import type { MeasureInit } from '../domain/program';
 import { applyCommand, initialState, validateCommand, type Envelope } from '../domain/reducer';
+import { reportingState } from '../domain/rollup';
 import { measureStatus, nextDue, nextStatusChangeAt } from '../domain/status';
 import { measureView, updateOutcome, type UpdateOutcome } from '../domain/view';
 import { MEASURE, NEXT_DUE, OWNER, PROGRAM, STATUS } from './search-attributes';
@@ -271,12 +272,19 @@ async function tellDependents(state: MeasureState, items: DependencyNews[]): Pro
   }
 }
 
-/** Keeps search attributes and the memo snapshot in step with the state; writes only when the view changed. */
+/** The memo also carries the reporting state the roll-up reads from one listing. */
+const MEMO_REPORT = 'memo-reporting-state';
+
+/**
+ * Keeps search attributes and the memo in step with the state; writes only when what it shows changed:
+ * the view (`status`) and, since `MEMO_REPORT`, the reporting state (the roll-up's memo snapshot).
+ */
 function publish(state: MeasureState, last: { view: string }): void {
   const now = Date.now();
   const view = measureView(state, now);
   const due = nextDue(state);
-  const key = JSON.stringify(view);
+  const report = patched(MEMO_REPORT) ? reportingState(state) : undefined;
+  const key = JSON.stringify(report ? [view, report] : view);
   if (key === last.view) return;
   last.view = key;
   const pairs: SearchAttributeUpdatePair[] = [
@@ -287,7 +295,7 @@ function publish(state: MeasureState, last: { view: string }): void {
     { key: NEXT_DUE, value: due ? new Date(`${due}T00:00:00Z`) : null },
   ];
   upsertSearchAttributes(pairs);
-  upsertMemo({ snapshot: view });
+  upsertMemo(report ? { [MEMO.view]: view, [MEMO.report]: report } : { [MEMO.view]: view });
 }
 
 /**

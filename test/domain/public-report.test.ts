@@ -12,6 +12,7 @@ import type { MeasureState } from '../../src/domain/model';
 import { parsePlanText, validatePlan, type Plan } from '../../src/domain/plan';
 import { milestoneOwner } from '../../src/domain/planner';
 import { formatProblem } from '../../src/domain/problems';
+import { timelineChart } from '../../src/domain/reports/chart';
 import {
   PUBLIC_WORDS,
   escapeMarkdown,
@@ -676,7 +677,7 @@ describe('no internal field reaches the public update (property)', () => {
     return { plan: r.plan, states, start };
   }
 
-  it('holds for the projection, the changes, the Markdown (ja, en) and the HTML (ja, en)', () => {
+  it('holds for the projection, the changes, the Markdown, the HTML and the chart (ja, en)', () => {
     fc.assert(
       fc.property(programArb, (spec) => {
         const { plan, states, start } = build(spec);
@@ -694,6 +695,10 @@ describe('no internal field reaches the public update (property)', () => {
           const md = renderPublicMarkdown(current, changes, lang, '2025-06');
           outputs[`md-${lang}`] = md;
           outputs[`html-${lang}`] = renderPublicHtml(md, lang, `${current.title[lang]} 2025-06`);
+          const chart = timelineChart(current, lang);
+          outputs[`chart-svg-${lang}`] = chart.svg;
+          outputs[`chart-alt-${lang}`] = chart.alt;
+          outputs[`html-chart-${lang}`] = renderPublicHtml(md, lang, 'x', chart);
           outputs[`md-first-${lang}`] = renderPublicMarkdown(previous, [], lang, '2025-05');
         }
         for (const [format, text] of Object.entries(outputs)) {

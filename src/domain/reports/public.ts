@@ -9,7 +9,8 @@
  * - `publicChanges` compares two projections: what changed since the previous published update.
  * - `renderPublicMarkdown` and `renderPublicHtml` write the update in Japanese or English. Every plan
  *   text is escaped before it enters the Markdown, and the Markdown is rendered with raw HTML off, so a
- *   title cannot inject a link, an image, HTML or a table cell.
+ *   title cannot inject a link, an image, HTML or a table cell. The page can carry the timeline chart
+ *   of `chart.ts` (built from the same projection) as inline SVG with its text alternative.
  */
 import MarkdownIt from 'markdown-it';
 import { dateOf, type LocalDate } from '../dates';
@@ -140,6 +141,12 @@ export const PUBLIC_WORDS = {
   noChanges: { ja: '前回の更新からの変更はありません。', en: 'Nothing changed since the previous update.' },
   noMeasures: { ja: '公開する施策はまだありません。', en: 'There are no measures to report yet.' },
   none: { ja: '—', en: '—' },
+  // the timeline chart's caption (the chart's own words are in chart.ts)
+  chart: {
+    ja: 'マイルストーンごとの当初の期日、現在の期日、完了日',
+    en: 'Original, committed and completion dates of each milestone',
+  },
+  chartText: { ja: '図の内容（テキスト）', en: 'The chart as text' },
 } as const satisfies Record<string, Localized>;
 
 type Word = keyof typeof PUBLIC_WORDS;
@@ -228,6 +235,11 @@ export function publicProjection(
   };
 }
 
+/** What `publicChanges` reads of the previous update: a projection, or the baseline a published update kept. */
+export type ComparedMeasure = Pick<PublicMeasure, 'id' | 'status'> & {
+  milestones: ReadonlyArray<Pick<PublicMilestone, 'id' | 'due' | 'completedOn' | 'status'>>;
+};
+
 const CHANGE_ORDER: readonly PublicChangeKind[] = [
   'completed',
   'pulled-forward',
@@ -244,7 +256,10 @@ const CHANGE_ORDER: readonly PublicChangeKind[] = [
  * in `current`. Without a previous update there is nothing to compare: the list is empty. A measure that
  * `current` no longer has is not reported (measures are cancelled, never removed).
  */
-export function publicChanges(previous: PublicProgram | undefined, current: PublicProgram): PublicChange[] {
+export function publicChanges(
+  previous: { measures: readonly ComparedMeasure[] } | undefined,
+  current: PublicProgram,
+): PublicChange[] {
   if (!previous) return [];
   const before = new Map(previous.measures.map((m) => [m.id, m]));
   const out: PublicChange[] = [];
@@ -400,12 +415,55 @@ const STYLE = [
   'th{background:#f2f2f2}',
 ].join('');
 
+/** Added to `STYLE` on a page with a chart: the SVG scales down to the page width. */
+const CHART_STYLE = [
+  'figure{margin:1rem 0 1.5rem}',
+  'figure svg{display:block;max-width:100%;height:auto}',
+  'figcaption{font-size:0.9rem;color:#444}',
+  'figcaption pre{white-space:pre-wrap;font-family:inherit;margin:0.25rem 0}',
+].join('');
+
+/** The chart as a figure: the SVG, a caption, and the text alternative (escaped, its lines kept) to unfold. */
+function chartFigure(chart: { svg: string; alt: string }, lang: Lang): string {
+  return [
+    '<figure>',
+    chart.svg,
+    `<figcaption>${escapeHtml(word('chart', lang))}`,
+    `<details><summary>${escapeHtml(word('chartText', lang))}</summary><pre>${escapeHtml(chart.alt)}</pre></details>`,
+    '</figcaption>',
+    '</figure>',
+  ].join('\n');
+}
+
+/**
+ * The page body: `markdownText` rendered, with `figure` after the first top-level paragraph (the intro of
+ * `renderPublicMarkdown`, under the heading) or, without one, at the end.
+ */
+function bodyHtml(markdownText: string, figure: string | undefined): string {
+  if (figure === undefined) return markdown.render(markdownText).trimEnd();
+  const env = {};
+  const tokens = markdown.parse(markdownText, env);
+  const intro = tokens.findIndex((t) => t.type === 'paragraph_close' && t.level === 0);
+  const cut = intro < 0 ? tokens.length : intro + 1;
+  const render = (part: typeof tokens) => markdown.renderer.render(part, markdown.options, env).trimEnd();
+  return [render(tokens.slice(0, cut)), figure, render(tokens.slice(cut))].filter((html) => html !== '').join('\n');
+}
+
 /**
  * A complete HTML5 page of a public update: `markdown` (from `renderPublicMarkdown`) rendered by
  * markdown-it with raw HTML off, in a page with `lang`, a UTF-8 charset, the escaped `title`, a small
  * style sheet and a Content-Security-Policy that allows no script and no remote resource.
+ *
+ * With `chart` (from `timelineChart` in `chart.ts`, in the same `lang`), the SVG is inlined, as is, in a
+ * `<figure>` after the intro paragraph, with a caption and the text alternative in a `<details>`; inline
+ * SVG needs nothing more from the policy. Pass only `timelineChart`'s output: its SVG is not escaped here.
  */
-export function renderPublicHtml(markdownText: string, lang: Lang, title: string): string {
+export function renderPublicHtml(
+  markdownText: string,
+  lang: Lang,
+  title: string,
+  chart?: { svg: string; alt: string },
+): string {
   return [
     '<!DOCTYPE html>',
     `<html lang="${lang}">`,
@@ -414,11 +472,11 @@ export function renderPublicHtml(markdownText: string, lang: Lang, title: string
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
     `<title>${escapeHtml(title)}</title>`,
-    `<style>${STYLE}</style>`,
+    `<style>${STYLE}${chart ? CHART_STYLE : ''}</style>`,
     '</head>',
     '<body>',
     '<main>',
-    markdown.render(markdownText).trimEnd(),
+    bodyHtml(markdownText, chart && chartFigure(chart, lang)),
     '</main>',
     '</body>',
     '</html>',

