@@ -17,6 +17,7 @@ import { escapeHtml } from '../domain/reports/public';
 import type { MeasureState } from '../domain/model';
 import { MEASURE_QUERY, MEMO, PROGRAM_QUERY, programWorkflowId, runningMeasuresQuery } from '../domain/names';
 import type { Lang } from '../domain/plan';
+import { renderSite, type PublishedUpdate } from '../domain/reports/site';
 import { PUBLIC_FILES, updateDocuments, updateTitle } from '../domain/reports/update';
 import {
   baselineFor,
@@ -136,6 +137,8 @@ export function createRollupActivities(deps: {
   ledger: SentLedger;
   from: string;
   varDir: string;
+  /** The address the public site is served at (REMEDIATE_PUBLIC_URL): the feed's links are then absolute. */
+  publicBaseUrl?: string;
   /** The client to list and query with (default: the worker's, from the activity context). */
   client?: () => Client;
 }) {
@@ -327,7 +330,11 @@ export function createRollupActivities(deps: {
       manifest.sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
       await writeAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
       written.push('published.json');
-      for (const [rel, text] of await siteFiles(site, input, manifest)) {
+      for (const [rel, text] of await siteFiles(
+        site,
+        { ...input, ...(deps.publicBaseUrl ? { baseUrl: deps.publicBaseUrl } : {}) },
+        manifest,
+      )) {
         await writeAtomic(path.join(site, rel), text);
         written.push(rel);
       }
@@ -344,11 +351,35 @@ export interface PublishedEntry {
   titles: { ja: string; en: string };
 }
 
-/** The index and feed of the site (filled in by the site renderer). */
+/**
+ * The site's index pages and feed over every published update of the manifest, rendered by
+ * `renderSite` from the pages as published (read back from `site`). The pages themselves are already
+ * written; only the other files are returned.
+ */
 async function siteFiles(
-  _site: string,
-  _program: { program: string; title: { ja: string; en: string }; timezone: string },
-  _manifest: PublishedEntry[],
+  site: string,
+  program: { program: string; title: { ja: string; en: string }; timezone: string; baseUrl?: string },
+  manifest: PublishedEntry[],
 ): Promise<Array<[string, string]>> {
-  return Promise.resolve([]);
+  const updates: PublishedUpdate[] = [];
+  for (const e of manifest) {
+    const page = async (lang: Lang) => ({
+      html: await fs.readFile(path.join(site, e.period, `${lang}.html`), 'utf8'),
+      markdown: await fs.readFile(path.join(site, e.period, `${lang}.md`), 'utf8'),
+      title: e.titles[lang],
+    });
+    updates.push({
+      period: e.period,
+      publishedAt: e.publishedAt,
+      timezone: program.timezone,
+      pages: { ja: await page('ja'), en: await page('en') },
+    });
+  }
+  const files = renderSite({
+    program: { id: program.program, title: program.title },
+    ...(program.baseUrl ? { baseUrl: program.baseUrl } : {}),
+    updates,
+  });
+  const pages = new Set(manifest.flatMap((e) => PUBLIC_FILES.map((n) => path.join(e.period, n))));
+  return [...files].filter(([rel]) => !pages.has(path.normalize(rel)));
 }

@@ -10,6 +10,8 @@ import { own } from '../domain/limits';
 import type { MeasureState } from '../domain/model';
 import type { Lang, Plan } from '../domain/plan';
 import { publicProjection, renderPublicHtml, renderPublicMarkdown } from '../domain/reports/public';
+import { timelineChart } from '../domain/reports/chart';
+import { regulatorOscalJson } from '../domain/reports/oscal';
 import { regulatorCsv, regulatorJson, regulatorMarkdown, regulatorReport } from '../domain/reports/regulator';
 import { problem, ProblemError, type Problem } from '../domain/problems';
 import { parseTarget as readTarget, type Target } from '../domain/refs';
@@ -108,7 +110,10 @@ export function runSimulation(
 }
 
 /** The formats of `remediate report` for each kind. */
-export const REPORT_FORMATS = { public: ['md', 'html', 'json'], regulator: ['md', 'html', 'csv', 'json'] } as const;
+export const REPORT_FORMATS = {
+  public: ['md', 'html', 'json'],
+  regulator: ['md', 'html', 'csv', 'json', 'oscal'],
+} as const;
 
 /** One rendered report document: a file name suffix and its text. */
 export interface ReportFile {
@@ -134,14 +139,19 @@ export function renderReport(
     throw new ProblemError([
       problem('--kind', `must be public or regulator: ${kind}`, `public か regulator を指定してください: ${kind}`),
     ]);
-  if (!formats.includes(format))
+  if (!formats.includes(format)) {
+    // OSCAL is the regulator's POA&M, confidential: say where it is rather than only list the public formats.
+    const oscal = kind === 'public' && format === 'oscal';
     throw new ProblemError([
       problem(
         '--format',
-        `a ${kind} report is ${formats.join(', ')}${format === 'oscal' ? ' (OSCAL is not built yet)' : ''}: ${format}`,
-        `${kind} の形式は ${formats.join('・')} です${format === 'oscal' ? '（OSCAL は未実装です）' : ''}: ${format}`,
+        `a ${kind} report is ${formats.join(', ')}: ${format}` +
+          (oscal ? ' (OSCAL is the confidential POA&M: use --kind regulator)' : ''),
+        `${kind} の形式は ${formats.join('・')} です: ${format}` +
+          (oscal ? '（OSCAL は機密の POA&M です: --kind regulator を指定してください）' : ''),
       ),
     ]);
+  }
   const program = states[0]?.program.id ?? 'program';
   if (kind === 'public') {
     const p = publicProjection(states, now);
@@ -150,12 +160,16 @@ export function renderReport(
       const md = renderPublicMarkdown(p, [], lang, p.asOf);
       return format === 'md'
         ? { name: `${program}-public.${lang}.md`, text: md }
-        : { name: `${program}-public.${lang}.html`, text: renderPublicHtml(md, lang, p.title[lang]) };
+        : {
+            name: `${program}-public.${lang}.html`,
+            text: renderPublicHtml(md, lang, p.title[lang], timelineChart(p, lang)),
+          };
     });
   }
   const r = regulatorReport(states, now);
   if (format === 'json') return [{ name: `${program}-regulator.json`, text: regulatorJson(r) }];
   if (format === 'csv') return [{ name: `${program}-regulator.csv`, text: regulatorCsv(r) }];
+  if (format === 'oscal') return [{ name: `${program}-regulator.oscal.json`, text: regulatorOscalJson(r) }];
   return langs.map((lang) => {
     const md = regulatorMarkdown(r, lang);
     return format === 'md'

@@ -425,8 +425,12 @@ describe('remediate CLI on the dev server', () => {
     ).toEqual([`${program}-public.ja.html`, `${program}-public.en.html`]);
     expect(readFileSync(path.join(outDir, `${program}-public.en.html`), 'utf8')).toContain('<html lang="en">');
     const oscal = await run(['report', '--program', program, '--kind', 'regulator', '--format', 'oscal']);
-    expect(oscal.code).toBe(2);
-    expect(oscal.stderr).toContain('--format: a regulator report is md, html, csv, json (OSCAL is not built yet)');
+    expect(oscal.code).toBe(0);
+    const poam = JSON.parse(oscal.stdout) as { 'plan-of-action-and-milestones': { 'system-id': { id: string } } };
+    expect(poam['plan-of-action-and-milestones']['system-id'].id).toBe(program);
+    const publicOscal = await run(['report', '--program', program, '--kind', 'public', '--format', 'oscal']);
+    expect(publicOscal.code).toBe(2);
+    expect(publicOscal.stderr).toContain('OSCAL is the confidential POA&M: use --kind regulator');
   });
 
   it('exposes search attributes to `temporal workflow list --query`', async () => {

@@ -118,12 +118,15 @@ describe('the roll-up on the dev server', () => {
   const nextPeriod = periodOf(Date.parse(`${addDays(today, 40)}T00:00:00+09:00`), zone, 'month');
 
   const stateOf = (p: string) => updateState(client, program, p);
-  const inState = (p: string, s: UpdateState['state'], revision = 1) =>
-    until(
+  const inState = async (p: string, s: UpdateState['state'], revision = 1): Promise<UpdateState> => {
+    const u = await until(
       `${p} ${s} r${revision}`,
       () => stateOf(p),
-      (u) => u?.state === s && (u.revision?.n ?? 0) >= revision,
+      (x) => x?.state === s && (x.revision?.n ?? 0) >= revision,
     );
+    if (!u) throw new Error(`no update ${p}`);
+    return u;
+  };
 
   beforeAll(async () => {
     smtp = await startLoopbackSmtp();

@@ -18,6 +18,7 @@ import {
   type PublicProgramSource,
 } from './public';
 import { timelineChart } from './chart';
+import { regulatorOscalJson } from './oscal';
 import { regulatorCsv, regulatorJson, regulatorMarkdown, regulatorReport } from './regulator';
 
 export const LANGS: readonly Lang[] = ['ja', 'en'];
@@ -73,5 +74,6 @@ export function updateDocuments(
   }
   files['regulator.csv'] = regulatorCsv(report);
   files['regulator.json'] = regulatorJson(report);
+  files['regulator.oscal.json'] = regulatorOscalJson(report);
   return { projection, changes, baseline: publicBaseline(projection), files };
 }
