@@ -22,6 +22,8 @@ declare module 'vitest' {
 export const WORKER_E2E_NAMESPACE = 'worker-e2e';
 /** The namespace of the roll-up tests: their worker writes drafts and the site to its own folder, so no other worker may serve it. */
 export const ROLLUP_NAMESPACE = 'rollup-e2e';
+/** The namespace of the roll-up scale test (2,000 measures), whose worker writes to its own folder too. */
+export const ROLLUP_SCALE_NAMESPACE = 'rollup-scale';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cliPath = temporalCliPath(repoRoot);
@@ -34,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cliPath,
     headless: true,
     namespace: WORKER_E2E_NAMESPACE,
-    extraNamespaces: [ROLLUP_NAMESPACE],
+    extraNamespaces: [ROLLUP_NAMESPACE, ROLLUP_SCALE_NAMESPACE],
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 },
   });
   project.provide('temporalAddress', server.address);

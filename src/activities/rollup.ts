@@ -20,7 +20,10 @@ import type { Lang } from '../domain/plan';
 import { renderSite, type PublishedUpdate } from '../domain/reports/site';
 import { PUBLIC_FILES, updateDocuments, updateTitle } from '../domain/reports/update';
 import {
+  BASELINE_FILE,
   baselineFor,
+  type BaselineRef,
+  type PublicBaseline,
   recipientsOf,
   reportingState,
   type ProgramState,
@@ -32,8 +35,8 @@ import { byLanguage, formatAddress, sha256, type MailTransport, type SentLedger 
 /** Measures listed per page: memo snapshots are a few KB each, so a page stays far below gRPC's message limit. */
 export const LISTING_PAGE_SIZE = 200;
 
-/** A revision as the mail and publish activities get it: without the baseline, which they do not need. */
-export type RevisionRef = Omit<Revision, 'baseline'>;
+/** A revision as the mail and publish activities get it. */
+export type RevisionRef = Revision;
 
 /** What the listing found: the reporting states, and how many had to be queried (no memo snapshot yet). */
 export interface Listing {
@@ -95,6 +98,101 @@ async function readRevision(rev: RevisionRef, names: readonly string[]): Promise
     out[name] = text;
   }
   return out;
+}
+
+/**
+ * The baseline of the previous published update. Missing or altered, the compile fails (and is retried
+ * for a day) rather than tell the public that nothing changed.
+ */
+async function readBaseline(ref: BaselineRef): Promise<PublicBaseline> {
+  let text: string;
+  try {
+    text = await fs.readFile(ref.file, 'utf8');
+  } catch (err) {
+    throw new Error(
+      `the baseline of the previous published update is missing (${ref.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}): restore it to compile what changed since`,
+    );
+  }
+  if (sha256(text) !== ref.sha256)
+    throw new Error(
+      `${ref.file} is not the baseline that was published (sha256 differs): restore it to compile what changed since`,
+    );
+  return JSON.parse(text) as PublicBaseline;
+}
+
+/**
+ * The most a draft mail carries, body and attachments together, before transfer encoding (base64 adds a
+ * third): many relays refuse messages over 10 MB. What does not fit is named in the body, with the
+ * folder that holds it.
+ */
+export const MAIL_MAX_BYTES = 6 * 1024 * 1024;
+
+type Attachment = { filename: string; content: string; contentType: string };
+
+function attachment(program: string, period: string, name: string, content: string): Attachment {
+  const contentType = name.endsWith('.csv')
+    ? 'text/csv; charset=utf-8'
+    : name.endsWith('.json')
+      ? 'application/json'
+      : name.endsWith('.md')
+        ? 'text/markdown; charset=utf-8'
+        : 'text/html; charset=utf-8';
+  return { filename: `${program}-${period}-${name}`, content, contentType };
+}
+
+const FIT_WORDS = {
+  tooBig: {
+    ja: (dir: string) => `文書が大きいため本文には載せていません。全文はここにあります: ${dir}`,
+    en: (dir: string) => `The document is too large for the body of this mail. It is here in full: ${dir}`,
+  },
+  left: {
+    ja: (dir: string, names: string) => `メールに収まらないため添付していないファイル（${dir} にあります）: ${names}`,
+    en: (dir: string, names: string) =>
+      `Not attached, to keep this mail small enough to deliver (they are in ${dir}): ${names}`,
+  },
+} as const;
+
+/**
+ * A mail of `head` (how to act) and the document `doc` (Markdown as text, HTML as the body), with as
+ * many of `attachments` (in order) as fit in `MAIL_MAX_BYTES`; the rest, and the document itself when
+ * it alone is too big, are named with the folder `dir` that holds them.
+ */
+function fitMail(
+  lang: Lang,
+  subject: string,
+  head: string,
+  doc: { text: string; html: string },
+  attachments: readonly Attachment[],
+  dir: string,
+): { subject: string; text: string; html: string; attachments: Attachment[] } {
+  const size = (t: string) => Buffer.byteLength(t, 'utf8');
+  let budget = MAIL_MAX_BYTES - size(head) * 2 - 4096;
+  const notes: string[] = [];
+  let docText = doc.text;
+  let docHtml = doc.html;
+  if (size(docText) + size(docHtml) > budget / 2) {
+    notes.push(FIT_WORDS.tooBig[lang](dir));
+    docText = '';
+    docHtml = '';
+  }
+  budget -= size(docText) + size(docHtml);
+  const kept: Attachment[] = [];
+  const left: string[] = [];
+  for (const a of attachments) {
+    const n = size(a.content);
+    if (n <= budget) {
+      kept.push(a);
+      budget -= n;
+    } else left.push(a.filename);
+  }
+  if (left.length) notes.push(FIT_WORDS.left[lang](dir, left.join(', ')));
+  const top = [head, ...notes].join('\n\n');
+  return {
+    subject,
+    text: `${top}\n\n${docText}`,
+    html: `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body><pre style="white-space:pre-wrap;background:#f6f6f6;padding:0.75rem">${escapeHtml(top)}</pre><hr>${docHtml}</body></html>`,
+    attachments: kept,
+  };
 }
 
 /** The inside of `<main>` of one of our pages. */
@@ -190,11 +288,15 @@ export function createRollupActivities(deps: {
         now,
         { id: p.id, title: p.title, timezone: p.timezone, directive: p.directive },
         input.period,
-        since?.baseline ?? null,
+        since ? await readBaseline(since.baseline) : null,
+        programState.reports,
       );
       const dir = draftsDir(input.program, input.period, input.revision);
       const files: Record<string, string> = {};
-      for (const [name, text] of Object.entries(docs.files)) {
+      for (const [name, text] of Object.entries({
+        ...docs.files,
+        [BASELINE_FILE]: `${JSON.stringify(docs.baseline)}\n`,
+      })) {
         await writeAtomic(path.join(dir, name), text);
         files[name] = sha256(text);
       }
@@ -208,7 +310,6 @@ export function createRollupActivities(deps: {
           measures: states.length,
           changes: docs.changes.length,
           since: since?.period ?? null,
-          baseline: docs.baseline,
         },
         listing: { pages, queried },
       };
@@ -233,11 +334,7 @@ export function createRollupActivities(deps: {
       const base = `update/${program}/${period}/r${rev.n}`;
       const headers = { 'X-Remediation-Program': program, 'X-Remediation-Update': ref };
       let sent = 0;
-      const attachments = PUBLIC_FILES.map((name) => ({
-        filename: `${program}-${period}-${name}`,
-        content: files[name] ?? '',
-        contentType: name.endsWith('.md') ? 'text/markdown; charset=utf-8' : 'text/html; charset=utf-8',
-      }));
+      const publicAttachments = PUBLIC_FILES.map((name) => attachment(program, period, name, files[name] ?? ''));
       for (const [lang, group] of byLanguage(recipientsOf(ctx, [...new Set(input.to)]))) {
         const subject = (input.reminder === 0 ? WORDS.draftSubject : WORDS.reminderSubject)[lang](
           program,
@@ -245,41 +342,37 @@ export function createRollupActivities(deps: {
           rev.n,
         );
         const act = WORDS.act[lang](ref);
-        const text = `${act}\n\n${files[`${lang}.md`] ?? ''}`;
-        const html = `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body><pre style="white-space:pre-wrap;background:#f6f6f6;padding:0.75rem">${escapeHtml(act)}</pre><hr>${mainOf(files[`${lang}.html`] ?? '')}</body></html>`;
-        if (
-          await send(
-            `${base}/mail-${input.reminder}#${lang}`,
-            group,
-            lang,
-            { subject, text, html, attachments },
-            headers,
-          )
-        )
-          sent++;
+        const msg = fitMail(
+          lang,
+          subject,
+          act,
+          { text: files[`${lang}.md`] ?? '', html: mainOf(files[`${lang}.html`] ?? '') },
+          publicAttachments,
+          rev.dir,
+        );
+        if (await send(`${base}/mail-${input.reminder}#${lang}`, group, lang, msg, headers)) sent++;
       }
       if (input.reminder === 0) {
         const names = Object.keys(rev.files).filter((n) => n.startsWith('regulator.'));
         const confidential = await readRevision(rev, names);
+        // The readable forms first: what does not fit in one mail stays in the revision's folder.
+        const order = (n: string) => (n.endsWith('.md') ? 0 : n.endsWith('.csv') ? 1 : n.endsWith('.html') ? 2 : 3);
+        const regulatorAttachments = [...names]
+          .sort((a, b) => order(a) - order(b) || (a < b ? -1 : 1))
+          .map((name) => attachment(program, period, name, confidential[name] ?? ''));
         for (const [lang, group] of byLanguage(recipientsOf(ctx, ctx.program.managers))) {
           const subject = WORDS.regulatorSubject[lang](program, period);
-          const body = confidential[`regulator.${lang}.html`] ?? '';
-          const msg = {
+          const msg = fitMail(
+            lang,
             subject,
-            text: `${WORDS.regulator[lang]}\n\n${confidential[`regulator.${lang}.md`] ?? ''}`,
-            html: `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body><p>${escapeHtml(WORDS.regulator[lang])}</p><hr>${mainOf(body)}</body></html>`,
-            attachments: names.map((name) => ({
-              filename: `${program}-${period}-${name}`,
-              content: confidential[name] ?? '',
-              contentType: name.endsWith('.csv')
-                ? 'text/csv; charset=utf-8'
-                : name.endsWith('.json')
-                  ? 'application/json'
-                  : name.endsWith('.md')
-                    ? 'text/markdown; charset=utf-8'
-                    : 'text/html; charset=utf-8',
-            })),
-          };
+            WORDS.regulator[lang],
+            {
+              text: confidential[`regulator.${lang}.md`] ?? '',
+              html: mainOf(confidential[`regulator.${lang}.html`] ?? ''),
+            },
+            regulatorAttachments,
+            rev.dir,
+          );
           if (
             await send(`${base}/regulator#${lang}`, group, lang, msg, {
               ...headers,

@@ -131,6 +131,13 @@ export function renderReport(
   kind: string,
   format: string,
   langs: readonly Lang[],
+  program?: {
+    directive: Plan['program']['directive'];
+    title: { ja: string; en: string };
+    timezone: string;
+    id: string;
+    reports: MeasureState | null;
+  },
 ): ReportFile[] {
   const formats: readonly string[] | undefined = Object.hasOwn(REPORT_FORMATS, kind)
     ? REPORT_FORMATS[kind as keyof typeof REPORT_FORMATS]
@@ -152,28 +159,28 @@ export function renderReport(
       ),
     ]);
   }
-  const program = states[0]?.program.id ?? 'program';
+  const id = program?.id ?? states[0]?.program.id ?? 'program';
   if (kind === 'public') {
-    const p = publicProjection(states, now);
-    if (format === 'json') return [{ name: `${program}-public.json`, text: `${JSON.stringify(p, null, 2)}\n` }];
+    const p = publicProjection(states, now, program);
+    if (format === 'json') return [{ name: `${id}-public.json`, text: `${JSON.stringify(p, null, 2)}\n` }];
     return langs.map((lang) => {
       const md = renderPublicMarkdown(p, [], lang, p.asOf);
       return format === 'md'
-        ? { name: `${program}-public.${lang}.md`, text: md }
+        ? { name: `${id}-public.${lang}.md`, text: md }
         : {
-            name: `${program}-public.${lang}.html`,
+            name: `${id}-public.${lang}.html`,
             text: renderPublicHtml(md, lang, p.title[lang], timelineChart(p, lang)),
           };
     });
   }
-  const r = regulatorReport(states, now);
-  if (format === 'json') return [{ name: `${program}-regulator.json`, text: regulatorJson(r) }];
-  if (format === 'csv') return [{ name: `${program}-regulator.csv`, text: regulatorCsv(r) }];
-  if (format === 'oscal') return [{ name: `${program}-regulator.oscal.json`, text: regulatorOscalJson(r) }];
+  const r = regulatorReport(states, now, program ? { directive: program.directive, reports: program.reports } : {});
+  if (format === 'json') return [{ name: `${id}-regulator.json`, text: regulatorJson(r) }];
+  if (format === 'csv') return [{ name: `${id}-regulator.csv`, text: regulatorCsv(r) }];
+  if (format === 'oscal') return [{ name: `${id}-regulator.oscal.json`, text: regulatorOscalJson(r) }];
   return langs.map((lang) => {
     const md = regulatorMarkdown(r, lang);
     return format === 'md'
-      ? { name: `${program}-regulator.${lang}.md`, text: md }
-      : { name: `${program}-regulator.${lang}.html`, text: renderPublicHtml(md, lang, r.program.title[lang]) };
+      ? { name: `${id}-regulator.${lang}.md`, text: md }
+      : { name: `${id}-regulator.${lang}.html`, text: renderPublicHtml(md, lang, r.program.title[lang]) };
   });
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
 import { connectClient, TemporalUnreachable } from '../client/connection';
-import { compileUpdate, decideOnUpdate, listUpdates } from '../client/rollup';
+import { compileUpdate, decideOnUpdate, listUpdates, programState } from '../client/rollup';
 import { applyPlan, measureState, programStates, readPlanFile, resolveProgram, sendCommand } from '../client/tracker';
 import type { CommandFields, CommandType } from '../domain/commands';
 import { formatProblem, problem, ProblemError } from '../domain/problems';
@@ -246,7 +246,19 @@ function buildProgram(settings: Settings): Command {
           throw new ProblemError([
             problem('--program', `unknown program: ${id} (no running measures)`, `プログラムがありません: ${id}`),
           ]);
-        const files = renderReport(states, Date.now(), o.kind, o.format, o.out ? ['ja', 'en'] : [settings.lang]);
+        const ps = await programState(client, id).catch((e: unknown) => {
+          // A program applied before the program workflow existed has none: its reports lack the directive.
+          if (e instanceof ProblemError) return undefined;
+          throw e;
+        });
+        const files = renderReport(
+          states,
+          Date.now(),
+          o.kind,
+          o.format,
+          o.out ? ['ja', 'en'] : [settings.lang],
+          ps && { ...ps.program, reports: ps.reports },
+        );
         if (!o.out) return process.stdout.write(files[0]?.text ?? '');
         mkdirSync(o.out, { recursive: true });
         for (const f of files) {

@@ -48,6 +48,19 @@ export function planVersion(plan: Plan): string {
   return createHash('sha256').update(JSON.stringify(plan)).digest('hex');
 }
 
+/** gRPC's status code for a method the server does not have. */
+const GRPC_UNIMPLEMENTED = 12;
+
+/** True when the server does not implement the call (the time-skipping test server has no Schedules). */
+function isUnimplemented(e: unknown): boolean {
+  let c: unknown = e;
+  for (let i = 0; i < 3 && c; i++) {
+    if ((c as { code?: unknown }).code === GRPC_UNIMPLEMENTED) return true;
+    c = (c as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** The refusal an Update validator sent back, as problems; undefined for any other error. */
 function refusedProblems(e: unknown): Problem[] | undefined {
   if (!(e instanceof WorkflowUpdateFailedError)) return undefined;
@@ -62,7 +75,8 @@ function refusedProblems(e: unknown): Problem[] | undefined {
 export interface ProgramApplyResult {
   program: 'started' | 'updated' | 'unchanged';
   version: string;
-  schedule: 'created' | 'updated' | 'deleted' | 'none';
+  /** `unsupported`: the server has no Schedules (Temporal's time-skipping test server). */
+  schedule: 'created' | 'updated' | 'deleted' | 'none' | 'unsupported';
 }
 
 /**
@@ -112,7 +126,14 @@ export async function applyProgram(client: Client, plan: Plan, actor: string): P
       throw err;
     }
   }
-  return { program: outcome, version, schedule: await applySchedule(client, plan) };
+  let schedule: ProgramApplyResult['schedule'];
+  try {
+    schedule = await applySchedule(client, plan);
+  } catch (e) {
+    if (!isUnimplemented(e)) throw e;
+    schedule = 'unsupported';
+  }
+  return { program: outcome, version, schedule };
 }
 
 /** The Schedule's spec: the plan's cadence at the program policy's `notifyAt`, in the program's time zone. */

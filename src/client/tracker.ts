@@ -16,7 +16,9 @@ import { authorizeApply, planApply } from '../domain/amend';
 import type { CommandFields, CommandType } from '../domain/commands';
 import { LIMITS } from '../domain/limits';
 import type { MeasureState } from '../domain/model';
-import { FAILURE, measureWorkflowId, TASK_QUEUE, WORKFLOW_TYPE } from '../domain/names';
+import { FAILURE, measureWorkflowId, programWorkflowId, TASK_QUEUE, WORKFLOW_TYPE } from '../domain/names';
+import { REPORT_TRACK } from '../domain/report-track';
+import { reportCommandUpdate } from '../workflows/program';
 import { parsePlanText, type Plan } from '../domain/plan';
 import { problem, ProblemError, type Problem } from '../domain/problems';
 import { measureInits } from '../domain/program';
@@ -205,6 +207,7 @@ export async function sendCommand<T extends CommandType>(
   type: T,
   args: CommandFields<T> & { actor: string },
 ): Promise<UpdateOutcome> {
+  if (measure === REPORT_TRACK) return sendReportCommand(client, program, type, args);
   const handle = client.workflow.getHandle(measureWorkflowId(program, measure));
   try {
     return await handle.executeUpdate(UPDATES[type] as (typeof UPDATES)['complete'], {
@@ -214,6 +217,25 @@ export async function sendCommand<T extends CommandType>(
     const problems = refusedProblems(e);
     if (problems) throw new ProblemError(problems);
     if (e instanceof WorkflowNotFoundError) throw unknownMeasure(program, measure);
+    throw e;
+  }
+}
+
+/** A command on a report deadline (`@reports/<report>`): the program workflow's report track takes it. */
+async function sendReportCommand(
+  client: Client,
+  program: string,
+  type: CommandType,
+  args: Record<string, unknown>,
+): Promise<UpdateOutcome> {
+  try {
+    return await client.workflow
+      .getHandle(programWorkflowId(program))
+      .executeUpdate(reportCommandUpdate, { args: [{ type, args }] });
+  } catch (e) {
+    const problems = refusedProblems(e);
+    if (problems) throw new ProblemError(problems);
+    if (e instanceof WorkflowNotFoundError) throw unknownMeasure(program, REPORT_TRACK);
     throw e;
   }
 }

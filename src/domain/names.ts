@@ -31,6 +31,7 @@ export function measureWorkflowId(program: string, measure: string): string {
 /** The program workflow's query, its Updates and the signal by which update workflows report to it. */
 export const PROGRAM_QUERY = 'programState';
 export const PROGRAM_APPLY_UPDATE = 'applyPlanVersion';
+export const PROGRAM_REPORT_UPDATE = 'reportCommand';
 export const UPDATE_EVENT_SIGNAL = 'updateEvent';
 /** The update workflow's query and its one Update (approve, reject, recompile). */
 export const UPDATE_QUERY = 'updateState';

@@ -589,3 +589,10 @@ export function parsePlanText(text: string, source = 'plan'): PlanResult {
   }
   return validatePlan(data);
 }
+
+/** The policy the program's own reminders follow: `program.policy`, else `standard`, else the plan's first policy. */
+export function programPolicyName(plan: Plan): string {
+  const names = Object.keys(plan.policies);
+  if (plan.program.policy !== undefined) return plan.program.policy;
+  return names.includes('standard') ? 'standard' : (names[0] ?? 'standard');
+}

@@ -13,7 +13,10 @@ import { BusinessCalendar } from './calendar';
 import { dateOf, instantOf, type LocalDate } from './dates';
 import { own } from './limits';
 import type { MeasureState, ProgramContext } from './model';
-import type { Lang, Person, Plan, Policy } from './plan';
+import { programPolicyName, type Lang, type Person, type Plan, type Policy } from './plan';
+import type { MeasureInit } from './program';
+import { initialState } from './reducer';
+import { mergedReportTrack, reportTrackInit } from './report-track';
 import { problem, type Problem } from './problems';
 import type { PublicMeasure, PublicMilestone, PublicProgram } from './reports/public';
 
@@ -143,8 +146,14 @@ export interface UpdateEvent {
   by?: string;
   reason?: string;
   changes?: number;
-  /** With `published`: what the update said, for the next one to compare with. */
-  baseline?: PublicBaseline;
+  /** With `published`: where what the update said is kept, for the next one to compare with. */
+  baseline?: BaselineRef;
+}
+
+/** A baseline kept as a file of its revision (`baseline.json`), and its sha256. */
+export interface BaselineRef {
+  file: string;
+  sha256: string;
 }
 
 /** One applied version of the plan. */
@@ -171,6 +180,8 @@ export interface ProgramInit {
   policy: Policy;
   /** sha256 of the plan as applied. */
   version: string;
+  /** The report track's start input (see report-track.ts); null without reports. */
+  reports: MeasureInit | null;
 }
 
 /** The program workflow's state. */
@@ -182,19 +193,14 @@ export interface ProgramState {
   versions: PlanVersion[];
   /** Every progress update, by period (ascending). */
   updates: UpdateRecord[];
-  /** The newest published update's baseline. */
-  lastPublished: { period: string; baseline: PublicBaseline } | null;
+  /** The newest published update's baseline (kept as a file: at thousands of measures it is too big for history). */
+  lastPublished: { period: string; baseline: BaselineRef } | null;
+  /** The report deadlines, as the milestones of the report track (see report-track.ts). */
+  reports: MeasureState | null;
 }
 
 /** Plan versions the program keeps in its state (the history keeps all). */
 export const PLAN_VERSIONS_KEPT = 100;
-
-/** The policy the program's own reminders follow: `program.policy`, else `standard`, else the plan's first policy. */
-export function programPolicyName(plan: Plan): string {
-  const names = Object.keys(plan.policies);
-  if (plan.program.policy !== undefined) return plan.program.policy;
-  return names.includes('standard') ? 'standard' : (names[0] ?? 'standard');
-}
 
 /** The program workflow's input for `plan`, applied as `version`. */
 export function programInit(plan: Plan, version: string): ProgramInit {
@@ -226,6 +232,7 @@ export function programInit(plan: Plan, version: string): ProgramInit {
     people,
     policy,
     version,
+    reports: reportTrackInit(plan) ?? null,
   };
 }
 
@@ -238,6 +245,7 @@ export function initialProgramState(init: ProgramInit, at: number, by: string): 
     versions: [{ version: init.version, at, by }],
     updates: [],
     lastPublished: null,
+    reports: init.reports ? initialState({ ...init.reports, startedAt: at, actor: by }) : null,
   };
 }
 
@@ -269,6 +277,10 @@ export function applyProgramInit(state: ProgramState, init: ProgramInit, at: num
   state.people = init.people;
   state.policy = init.policy;
   if (state.versions.at(-1)?.version === init.version) return false;
+  const merged = mergedReportTrack(state.reports, init.reports ?? undefined, at, by);
+  // Kept as the same object: the notifier may be recording a send into it right now.
+  if (state.reports && merged) Object.assign(state.reports, merged);
+  else state.reports = merged;
   state.versions.push({ version: init.version, at, by });
   if (state.versions.length > PLAN_VERSIONS_KEPT) state.versions.splice(0, state.versions.length - PLAN_VERSIONS_KEPT);
   return true;
@@ -298,7 +310,7 @@ export function applyUpdateEvent(state: ProgramState, ev: UpdateEvent): void {
 }
 
 /** The published update a compile of `period` compares with: the newest one published for an earlier period. */
-export function baselineFor(state: ProgramState, period: string): { period: string; baseline: PublicBaseline } | null {
+export function baselineFor(state: ProgramState, period: string): { period: string; baseline: BaselineRef } | null {
   const last = state.lastPublished;
   return last && last.period < period ? last : null;
 }
@@ -313,7 +325,7 @@ export interface UpdateContext {
   policy: Policy;
 }
 
-/** One compiled revision of an update, its documents kept outside history (claim check: path and hashes). */
+/** One compiled revision of an update, its documents and baseline kept outside history (claim check: path and hashes). */
 export interface Revision {
   n: number;
   compiledAt: number;
@@ -325,8 +337,10 @@ export interface Revision {
   changes: number;
   /** The period of the published update it compares with, if any. */
   since: string | null;
-  baseline: PublicBaseline;
 }
+
+/** The file of a revision that holds its baseline. */
+export const BASELINE_FILE = 'baseline.json';
 
 export interface Decision {
   decision: 'approve' | 'reject' | 'recompile';

@@ -25,6 +25,7 @@ import { formatPath, problem, ProblemError, type Problem } from './problems';
 import { measureInits } from './program';
 import { applyCommand, initialState, validateCommand, type Command } from './reducer';
 import { parseTarget } from './refs';
+import { REPORT_COMMANDS, REPORT_TRACK, reportTrackInit } from './report-track';
 
 const text = z.string().max(LIMITS.textChars);
 const actionSchema = z.strictObject({
@@ -145,7 +146,12 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
         `シミュレーションの期間は ${LIMITS.simulateDays} 日までです`,
       ),
     ]);
-  const states = statesFromPlan(plan, opts.from);
+  // The report deadlines run on the same engine (the program workflow's report track).
+  const track = reportTrackInit(plan);
+  const states = [
+    ...statesFromPlan(plan, opts.from),
+    ...(track ? [initialState({ ...track, startedAt: opts.from, actor: plan.program.managers[0] ?? '' })] : []),
+  ];
   const byId = new Map(states.map((s) => [s.measure.id, s]));
   const problems: Problem[] = [];
   const actions = (opts.actions ?? []).map((a, i) => {
@@ -159,6 +165,14 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
           `${path}.at`,
           `${a.at} lies before the start of the simulation (--from)`,
           `${a.at} はシミュレーション開始（--from）より前です`,
+        ),
+      );
+    if (a.target.startsWith(`${REPORT_TRACK}/`) && !(REPORT_COMMANDS as readonly string[]).includes(a.do))
+      problems.push(
+        problem(
+          `${path}.do`,
+          `a report deadline can be completed or forecast, not ${a.do}`,
+          `報告期限は完了か見込みの登録のみできます: ${a.do}`,
         ),
       );
     if (a.date !== undefined && !isLocalDate(a.date))

@@ -223,7 +223,7 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
     recordScheduleEnds(state, now);
     const due = dueNotifications(state, now);
     markDealtWith(state, now);
-    if (due.length > 0) await Promise.all(due.map((n) => send(state, n)));
+    if (due.length > 0) await Promise.all(due.map((n) => sendPlanned(state, n)));
     if (due.length > 0 || state.nextSeq !== before) version++;
 
     if (workflowInfo().continueAsNewSuggested) {
@@ -241,7 +241,8 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
   }
 }
 
-async function send(state: MeasureState, n: PlannedNotification): Promise<void> {
+/** Sends one planned notification through the mail activity and records the outcome (also used for the program's report track). */
+export async function sendPlanned(state: MeasureState, n: PlannedNotification): Promise<void> {
   const delivery = deliveryOf(state, n);
   if ('skipped' in delivery) {
     recordNotification(state, n, delivery.skipped);

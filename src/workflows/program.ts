@@ -17,8 +17,23 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { FAILURE, PROGRAM_APPLY_UPDATE, PROGRAM_QUERY, UPDATE_EVENT_SIGNAL } from '../domain/names';
+import { parseUpdateArgs, type CommandType } from '../domain/commands';
+import { dueNotifications, markDealtWith, nextEngineAt, recordScheduleEnds } from '../domain/engine';
+import type { MeasureState } from '../domain/model';
+import {
+  FAILURE,
+  PROGRAM_APPLY_UPDATE,
+  PROGRAM_QUERY,
+  PROGRAM_REPORT_UPDATE,
+  UPDATE_EVENT_SIGNAL,
+} from '../domain/names';
+import { problem } from '../domain/problems';
+import { applyCommand, validateCommand, type Envelope } from '../domain/reducer';
+import { REPORT_COMMANDS } from '../domain/report-track';
+import { updateOutcome, type UpdateOutcome } from '../domain/view';
+import { sendPlanned } from './measure';
 import { formatProblem, type Problem } from '../domain/problems';
+
 import {
   applyProblems,
   applyProgramInit,
@@ -45,6 +60,10 @@ export const applyPlanVersionUpdate = defineUpdate<ProgramApplyOutcome, [{ init:
   PROGRAM_APPLY_UPDATE,
 );
 export const updateEventSignal = defineSignal<[UpdateEvent]>(UPDATE_EVENT_SIGNAL);
+/** A command on a report deadline (`remediate milestone complete @reports/<report>`): complete or forecast. */
+export const reportCommandUpdate = defineUpdate<UpdateOutcome, [{ type: string; args: unknown }]>(
+  PROGRAM_REPORT_UPDATE,
+);
 
 function refusal(problems: Problem[]): ApplicationFailure {
   return ApplicationFailure.create({
@@ -103,12 +122,76 @@ export async function programWorkflow(input: ProgramWorkflowInput): Promise<void
     version++;
   });
 
+  /** The command `raw` asks for on the report track, checked; never throws. */
+  const reportCommand = (raw: unknown): { env?: Envelope; problems: Problem[] } => {
+    const track = state.reports;
+    const r = (raw ?? {}) as { type?: unknown; args?: unknown };
+    if (!track)
+      return {
+        problems: [problem('', 'this program has no report deadlines', 'このプログラムに報告期限はありません')],
+      };
+    if (typeof r.type !== 'string' || !(REPORT_COMMANDS as readonly string[]).includes(r.type))
+      return {
+        problems: [
+          problem(
+            '',
+            `a report deadline is the regulator's: it can be completed (submitted) or forecast, not ${String(r.type)}`,
+            `報告期限は規制当局が定めるものです。完了（提出）か見込みの登録のみできます: ${String(r.type)}`,
+          ),
+        ],
+      };
+    try {
+      const parsed = parseUpdateArgs(r.type as CommandType, r.args);
+      if (!parsed.ok) return { problems: parsed.problems };
+      const env: Envelope = { actor: parsed.actor, at: Date.now(), command: parsed.command };
+      return { env, problems: validateCommand(track, env) };
+    } catch (err) {
+      log.error('report command validation threw', { error: String(err) });
+      return { problems: [problem('', 'the command could not be checked', 'コマンドを検査できませんでした')] };
+    }
+  };
+  setHandler(
+    reportCommandUpdate,
+    (raw) => {
+      const { env, problems } = reportCommand(raw);
+      const track = state.reports;
+      if (!env || !track || problems.length) throw refusal(problems);
+      const draft = JSON.parse(JSON.stringify(track)) as MeasureState;
+      applyCommand(draft, env);
+      // The same object: the notifier may be recording a send into it right now.
+      Object.assign(track, draft);
+      version++;
+      const milestone = 'milestone' in env.command ? env.command.milestone : undefined;
+      return Promise.resolve(updateOutcome(track, env.at, milestone));
+    },
+    {
+      validator: (raw) => {
+        const { problems } = reportCommand(raw);
+        if (problems.length) throw refusal(problems);
+      },
+    },
+  );
+
+  // The report track's notifier: the measure workflow's engine, on the program's deadlines.
   for (;;) {
-    const seen = version;
-    await condition(() => version !== seen || workflowInfo().continueAsNewSuggested);
+    const track = state.reports;
+    if (track) {
+      const now = Date.now();
+      const before = track.nextSeq;
+      recordScheduleEnds(track, now);
+      const due = dueNotifications(track, now);
+      markDealtWith(track, now);
+      if (due.length > 0) await Promise.all(due.map((n) => sendPlanned(track, n)));
+      if (due.length > 0 || track.nextSeq !== before) version++;
+    }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof programWorkflow>({ state });
     }
+    const seen = version;
+    const changed = () => version !== seen || workflowInfo().continueAsNewSuggested;
+    const wakeAt = state.reports ? nextEngineAt(state.reports) : undefined;
+    if (wakeAt === undefined) await condition(changed);
+    else await condition(changed, Math.max(1, wakeAt - Date.now()));
   }
 }

@@ -28,13 +28,13 @@ import { FAILURE, programWorkflowId, TASK_QUEUE, UPDATE_DECIDE, UPDATE_QUERY, up
 import { formatProblem, type Problem } from '../domain/problems';
 import {
   applyDecision,
+  BASELINE_FILE,
   decisionProblems,
   draftReminder,
   isPeriod,
   parseDecisionArgs,
   periodOf,
   type Cadence,
-  type Revision,
   type UpdateEvent,
   type UpdateState,
 } from '../domain/rollup';
@@ -67,12 +67,6 @@ function refusal(problems: Problem[]): ApplicationFailure {
     message: problems.map(formatProblem).join('\n'),
     details: [problems],
   });
-}
-
-/** A revision without its baseline, for the activities that only read its files. */
-function refOf(rev: Revision): Omit<Revision, 'baseline'> {
-  const { baseline: _baseline, ...ref } = rev;
-  return ref;
 }
 
 async function tellProgram(state: UpdateState, extra: Partial<UpdateEvent> = {}): Promise<void> {
@@ -164,7 +158,7 @@ export async function progressUpdateWorkflow(input: ProgressUpdateInput): Promis
           program: state.program,
           period: state.period,
           context,
-          revision: refOf(revision),
+          revision,
           reminder: 0,
           to: [...context.program.comms, ...(context.program.comms.length ? [] : context.program.managers)],
         });
@@ -186,7 +180,7 @@ export async function progressUpdateWorkflow(input: ProgressUpdateInput): Promis
             program: state.program,
             period: state.period,
             context: ctx,
-            revision: refOf(rev),
+            revision: rev,
             reminder: next.n,
             to: next.to,
           });
@@ -206,14 +200,18 @@ export async function progressUpdateWorkflow(input: ProgressUpdateInput): Promis
         await publishUpdate({
           program: state.program,
           period: state.period,
-          revision: refOf(rev),
+          revision: rev,
           publishedAt,
           title: ctx.program.title,
           timezone: ctx.program.timezone,
         });
         state.publishedAt = publishedAt;
         state.state = 'published';
-        await tell({ at: publishedAt, baseline: rev.baseline });
+        const sha = rev.files[BASELINE_FILE];
+        await tell({
+          at: publishedAt,
+          ...(sha ? { baseline: { file: `${rev.dir}/${BASELINE_FILE}`, sha256: sha } } : {}),
+        });
         return { program: state.program, period: state.period, state: state.state, revision: rev.n };
       }
       case 'published':

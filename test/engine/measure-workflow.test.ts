@@ -16,7 +16,9 @@ import { addDays, dateOf, formatInstant, parseInstant } from '../../src/domain/d
 import type { NotificationPayload } from '../../src/domain/model';
 import { validatePlan, type Plan } from '../../src/domain/plan';
 import { simulate, startOfDay, type SimAction } from '../../src/domain/simulate';
-import { measureWorkflowId } from '../../src/domain/names';
+import { measureWorkflowId, programWorkflowId } from '../../src/domain/names';
+import { REPORT_TRACK } from '../../src/domain/report-track';
+import { programStateQuery } from '../../src/workflows/program';
 import { workflowsPath } from '../../src/worker';
 import { stateQuery, TASK_QUEUE } from '../../src/workflows/measure';
 import { temporal } from '@temporalio/proto';
@@ -38,6 +40,8 @@ function planFrom(today: string): Plan {
       language: 'ja',
       managers: ['suzuki'],
       comms: ['kato'],
+      // A report deadline: the program workflow's report track runs the same engine.
+      reports: [{ id: 'mic-q1', title: { ja: '四半期報告', en: 'Quarterly report' }, due: d(25), owner: 'sato' }],
     },
     people: {
       suzuki: { name: '鈴木 一郎', email: 'suzuki@example.jp' },
@@ -148,6 +152,8 @@ describe('measure workflow on the time-skipping server', () => {
       { at: d(13, '14:00'), do: 'approve-replan', target: 'auth/head', as: 'suzuki' },
       { at: d(37, '16:00'), do: 'complete', target: 'auth/head', as: 'sato', evidence: 'CHG-7 cut-over report' },
       { at: d(38, '10:00'), do: 'complete', target: 'auth/employee', as: 'suzuki', evidence: 'EMP-3 migration log' },
+      // The quarterly report is submitted two days late, after its first escalation.
+      { at: d(27, '15:00'), do: 'complete', target: '@reports/mic-q1', as: 'sato', evidence: 'MIC filing 2024-123' },
       // The rest of auth is cancelled while its escalations repeat.
       { at: d(70, '12:00'), do: 'cancel', target: 'auth', as: 'suzuki', reason: 'merged into a new measure' },
     ];
@@ -187,8 +193,15 @@ describe('measure workflow on the time-skipping server', () => {
     await env.sleep(startOfDay(until, ZONE) - (await env.currentTimeMs()));
 
     const actual = [];
-    for (const m of plan.measures) {
-      const state = await client.workflow.getHandle(measureWorkflowId(plan.program.id, m.id)).query(stateQuery);
+    const program = await client.workflow.getHandle(programWorkflowId(plan.program.id)).query(programStateQuery);
+    const tracks = [...plan.measures.map((m) => m.id), REPORT_TRACK];
+    for (const id of tracks) {
+      const state =
+        id === REPORT_TRACK
+          ? program.reports
+          : await client.workflow.getHandle(measureWorkflowId(plan.program.id, id)).query(stateQuery);
+      if (!state) throw new Error(`no state for ${id}`);
+      const m = { id };
       expect(state.notifications.total).toBe(state.notifications.recent.length);
       for (const s of state.notifications.recent) {
         expect(s.failed).toBeUndefined();
@@ -216,6 +229,11 @@ describe('measure workflow on the time-skipping server', () => {
     expect(
       predicted.filter((e) => e.measure === 'auth' && e.milestone === 'employee' && e.kind === 'reminder').length,
     ).toBeGreaterThan(0);
+    // The report deadline was reminded and escalated like a milestone, and its late submission recorded.
+    expect(predicted.filter((e) => e.measure === REPORT_TRACK).map((e) => e.kind)).toEqual(
+      expect.arrayContaining(['reminder', 'escalation']),
+    );
+    expect(program.reports?.milestones[0]?.completed).toMatchObject({ on: addDays(today, 27), by: 'sato' });
 
     // The completion in soc reached auth, which depends on it, by signal.
     const auth = await client.workflow.getHandle(measureWorkflowId(plan.program.id, 'auth')).query(stateQuery);

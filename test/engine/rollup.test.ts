@@ -26,6 +26,7 @@ import { updateScheduleId, updateWorkflowId } from '../../src/domain/names';
 import { validatePlan, type Plan } from '../../src/domain/plan';
 import { ProblemError } from '../../src/domain/problems';
 import { periodOf, type UpdateState } from '../../src/domain/rollup';
+import { REPORT_TRACK } from '../../src/domain/report-track';
 import { createWorker } from '../../src/worker';
 import { ROLLUP_NAMESPACE } from '../global-setup';
 import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
@@ -46,6 +47,9 @@ function planOf(extra = false): Plan {
       managers: ['suzuki'],
       comms: ['kato', 'brown'],
       updates: { every: 'month', day: 1 },
+      reports: [
+        { id: 'q1', title: { ja: '四半期報告', en: 'Quarterly report' }, due: addDays(today, 10), owner: 'suzuki' },
+      ],
     },
     people: {
       suzuki: { name: '鈴木 一郎', email: 'suzuki@example.jp' },
@@ -253,6 +257,12 @@ describe('the roll-up on the dev server', () => {
       actor: 'sato',
     });
     await sendCommand(client, program, 'soc', 'approve-replan', { milestone: 'tier1', actor: 'suzuki' });
+    // The quarterly report to the regulator is submitted, on time.
+    await sendCommand(client, program, REPORT_TRACK, 'complete', {
+      milestone: 'q1',
+      evidence: 'MIC-2026-7',
+      actor: 'suzuki',
+    });
     const applied = await applyPlan(client, planOf(true), 'suzuki');
     expect(applied.started).toEqual(['pcs']);
     expect(applied.rollup.program).toBe('updated');
@@ -283,6 +293,11 @@ describe('the roll-up on the dev server', () => {
       '- New measure: Lend PCs to every contractor',
     ]);
     expect(u.revision?.changes).toBe(4);
+    // The confidential report says the deadline was met.
+    const regulator = JSON.parse(readFileSync(path.join(u.revision?.dir ?? '', 'regulator.json'), 'utf8')) as {
+      deadlines: Array<{ id: string; outcome: string; submittedOn: string | null }>;
+    };
+    expect(regulator.deadlines).toEqual([expect.objectContaining({ id: 'q1', outcome: 'met', submittedOn: today })]);
   });
 
   it('a rejected draft is not published; compiled again, the new revision is approved and published', async () => {
@@ -319,5 +334,12 @@ describe('the roll-up on the dev server', () => {
       '委託先への PC 貸与',
     );
     await expect(compileUpdate(client, program, 'kato', nextPeriod)).rejects.toThrow(/already published/);
+    // The site: an index per language listing both updates, newest first, and an Atom feed.
+    const site = path.join(dir, 'public', program);
+    const index = readFileSync(path.join(site, 'index.html'), 'utf8');
+    expect(index.indexOf(`${nextPeriod}/ja.html`)).toBeGreaterThan(-1);
+    expect(index.indexOf(`${nextPeriod}/ja.html`)).toBeLessThan(index.indexOf(`${period}/ja.html`));
+    expect(readFileSync(path.join(site, 'index.en.html'), 'utf8')).toContain(`${period}/en.html`);
+    expect(readFileSync(path.join(site, 'feed.xml'), 'utf8').match(/<entry>/g)).toHaveLength(4);
   });
 });

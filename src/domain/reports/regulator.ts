@@ -9,7 +9,8 @@
  * Pure and deterministic: the same states and instant give the same bytes on every machine.
  */
 import { stringify } from 'csv-stringify/sync';
-import { addDays, formatInstant, instantOf, type LocalDate } from '../dates';
+import { addDays, dateOf, formatInstant, instantOf, type LocalDate } from '../dates';
+import { reportDeadlines, type ReportDeadline } from '../report-track';
 import { own } from '../limits';
 import type { ChangeEntry, MeasureState, MilestoneState } from '../model';
 import type { Lang, Localized, Plan } from '../plan';
@@ -123,12 +124,28 @@ export interface RegulatorReport {
   measures: RegulatorMeasure[];
   /** One row per milestone: by measure id, then in the measure's milestone order. */
   rows: RegulatorRow[];
+  /** The program's reporting deadlines (`program.reports`), in the plan's order. */
+  deadlines: RegulatorDeadline[];
 }
 
 /** What the states cannot say by themselves. */
 export interface RegulatorReportOptions {
   /** The directive of the program (the plan's `program.directive`). */
   directive?: RegulatorDirective;
+  /** The program's report track (the program workflow's `reports`), for the report deadlines met or missed. */
+  reports?: MeasureState | null;
+}
+
+/** One fixed reporting deadline to the regulator, and whether it was met. */
+export interface RegulatorDeadline {
+  id: string;
+  title: Localized;
+  due: LocalDate;
+  owner: RegulatorPerson;
+  submittedOn: LocalDate | null;
+  /** `met`: submitted by the due date; `missed`: submitted late, or not submitted once it passed; `open`: not due yet. */
+  outcome: ReportDeadline['outcome'];
+  evidence: string | null;
 }
 
 function person(state: MeasureState, id: string): RegulatorPerson {
@@ -237,7 +254,17 @@ export function regulatorReport(
     asOf: formatInstant(now, first.program.timezone),
     measures,
     rows,
+    deadlines: deadlinesOf(opts.reports ?? null, now),
   };
+}
+
+function deadlinesOf(track: MeasureState | null, now: number): RegulatorDeadline[] {
+  if (!track) return [];
+  const t = track;
+  return reportDeadlines(t, dateOf(now, t.program.timezone)).map((d) => ({
+    ...d,
+    owner: person(t, d.owner),
+  }));
 }
 
 /** The report as pretty-printed JSON (two spaces, a final newline); `JSON.parse` gives the report back. */
@@ -344,6 +371,10 @@ const LABELS = {
     none: '—',
     summary: '概要',
     count: '件数',
+    deadlines: '報告期限',
+    report: '報告',
+    submitted: '提出日',
+    outcome: '期限内か',
   },
   en: {
     title: 'Regulator report (confidential)',
@@ -380,8 +411,17 @@ const LABELS = {
     none: '—',
     summary: 'Summary',
     count: 'Milestones',
+    deadlines: 'Reporting deadlines',
+    report: 'Report',
+    submitted: 'Submitted on',
+    outcome: 'Met?',
   },
 } as const;
+
+const DEADLINE_WORDS: Record<Lang, Record<ReportDeadline['outcome'], string>> = {
+  ja: { met: '期限内に提出', missed: '期限超過', open: '未到来', cancelled: '中止' },
+  en: { met: 'met', missed: 'missed', open: 'not yet due', cancelled: 'cancelled' },
+};
 
 const WORDS: Record<Lang, Record<MilestoneStatus | ChangeEntry['kind'] | ChangeEntry['decision'], string>> = {
   ja: {
@@ -461,6 +501,23 @@ export function regulatorMarkdown(report: RegulatorReport, lang: Lang): string {
     ),
     '',
   );
+
+  if (report.deadlines.length) {
+    out.push(`## ${L.deadlines}`, '');
+    out.push(
+      ...table(
+        [L.report, L.current, L.submitted, L.outcome, L.owner],
+        report.deadlines.map((d) => [
+          `${d.title[lang]} (${d.id})`,
+          d.due,
+          d.submittedOn ?? L.none,
+          DEADLINE_WORDS[lang][d.outcome],
+          named(d.owner),
+        ]),
+      ),
+      '',
+    );
+  }
 
   for (const m of report.measures) {
     const rows = report.rows.filter((r) => r.measureId === m.id);

@@ -52,6 +52,7 @@ export function updateDocuments(
   program: PublicProgramSource,
   period: string,
   previous: PublicBaseline | null,
+  reports: MeasureState | null = null,
 ): UpdateDocuments {
   const projection = publicProjection(states, now, program);
   const changes = publicChanges(previous ?? undefined, projection);
@@ -66,7 +67,7 @@ export function updateDocuments(
       timelineChart(projection, lang),
     );
   }
-  const report = regulatorReport([...states], now, { directive: program.directive });
+  const report = regulatorReport([...states], now, { directive: program.directive, reports });
   for (const lang of LANGS) {
     const md = regulatorMarkdown(report, lang);
     files[`regulator.${lang}.md`] = md;
