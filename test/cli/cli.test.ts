@@ -433,6 +433,39 @@ describe('remediate CLI on the dev server', () => {
     expect(publicOscal.stderr).toContain('OSCAL is the confidential POA&M: use --kind regulator');
   });
 
+  it('lists, compiles and decides on progress updates, refusing bad input with exit 2', async () => {
+    const empty = await run(['update', 'list', '--program', program, '--json']);
+    expect(empty.code).toBe(0);
+    expect(JSON.parse(empty.stdout)).toEqual({ program, updates: [] });
+    const period = '2031-05';
+    const notComms = await run(['update', 'compile', '--program', program, '--period', period, '--as', 'sato']);
+    expect(notComms.code).toBe(2);
+    expect(notComms.stderr).toContain('sato is neither comms nor a manager');
+    const compiled = await run(['update', 'compile', '--program', program, '--period', period, '--as', 'kato']);
+    expect(compiled.stderr).toBe('');
+    expect(compiled.stdout).toContain(`progress-update/${program}/${period}`);
+    const listed = await eventually(
+      async () =>
+        JSON.parse((await run(['update', 'list', '--program', program, '--json'])).stdout) as {
+          updates: Array<{ period: string; state: string; revision: number }>;
+        },
+      (l) => l.updates[0]?.state === 'draft',
+    );
+    expect(listed.updates).toEqual([expect.objectContaining({ period, state: 'draft', revision: 1 })]);
+    const table = await run(['update', 'list', '--program', program]);
+    expect(table.stdout).toContain(`${program}/${period}`);
+    expect(table.stdout).toContain('draft 承認待ち');
+    const noReason = await run(['update', 'reject', `${program}/${period}`, '--as', 'kato']);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('--reason: a rejection needs a reason / 差し戻しには理由が必要です');
+    const badRef = await run(['update', 'approve', `${program}/2031-13`, '--as', 'kato']);
+    expect(badRef.code).toBe(2);
+    expect(badRef.stderr).toContain('expected <program>/<period>');
+    const rejected = await run(['update', 'reject', `${program}/${period}`, '--as', 'kato', '--reason', 'wording']);
+    expect(rejected.code).toBe(0);
+    expect(rejected.stdout).toContain(`kato rejected ${program}/${period} (revision 1)`);
+  });
+
   it('exposes search attributes to `temporal workflow list --query`', async () => {
     const overdue = await eventually(
       () => temporalList(`RemediationProgram = '${program}' AND RemediationOwner = 'tanaka'`),

@@ -268,5 +268,7 @@ describe('measure workflow on the time-skipping server', () => {
     mkdirSync(dir, { recursive: true });
     const history = await client.workflow.getHandle(measureWorkflowId(plan.program.id, 'auth')).fetchHistory();
     writeFileSync(path.join(dir, 'measure-auth.binpb'), temporal.api.history.v1.History.encode(history).finish());
+    const programHistory = await client.workflow.getHandle(programWorkflowId(plan.program.id)).fetchHistory();
+    writeFileSync(path.join(dir, 'program.binpb'), temporal.api.history.v1.History.encode(programHistory).finish());
   });
 });

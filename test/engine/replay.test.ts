@@ -1,6 +1,7 @@
 /**
- * Recorded histories keep replaying: every file in test/histories/ is a real measure workflow history
- * (binary protobuf, recorded by the engine test on the time-skipping server into var/histories/). A change to the workflow that is not
+ * Recorded histories keep replaying: every file in test/histories/ is a real workflow history (binary
+ * protobuf) recorded by a test into var/histories/: measure and program workflows by the engine test on
+ * the time-skipping server, progress updates by the roll-up test on the dev server. A change to the workflow that is not
  * guarded by `patched()` makes its replay fail here.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { workflowsPath } from '../../src/worker';
 const dir = path.join(__dirname, '..', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.binpb'));
 
-describe('recorded measure histories', () => {
+describe('recorded workflow histories (measures, programs, progress updates)', () => {
   it('has recorded histories to replay', () => {
     expect(files.length).toBeGreaterThan(0);
   });

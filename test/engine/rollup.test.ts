@@ -5,10 +5,11 @@
  * update says exactly what changed; approval publishes, rejection does not; refused decisions never
  * enter history.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ScheduleOverlapPolicy, type Client, type Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { smtpTransport } from '../../src/activities/mail';
@@ -334,6 +335,11 @@ describe('the roll-up on the dev server', () => {
       '委託先への PC 貸与',
     );
     await expect(compileUpdate(client, program, 'kato', nextPeriod)).rejects.toThrow(/already published/);
+    // Keep this run's history of an update that was rejected, recompiled, approved and published.
+    const histories = path.join(__dirname, '..', '..', 'var', 'histories');
+    mkdirSync(histories, { recursive: true });
+    const h = await client.workflow.getHandle(updateWorkflowId(program, nextPeriod)).fetchHistory();
+    writeFileSync(path.join(histories, 'progress-update.binpb'), temporal.api.history.v1.History.encode(h).finish());
     // The site: an index per language listing both updates, newest first, and an Atom feed.
     const site = path.join(dir, 'public', program);
     const index = readFileSync(path.join(site, 'index.html'), 'utf8');
