@@ -22,6 +22,7 @@ import { PUBLIC_FILES, updateDocuments, updateTitle } from '../domain/reports/up
 import {
   BASELINE_FILE,
   baselineFor,
+  comparePeriods,
   type BaselineRef,
   type PublicBaseline,
   recipientsOf,
@@ -420,7 +421,7 @@ export function createRollupActivities(deps: {
         revision: input.revision.n,
         titles: { ja: updateTitle(input, input.period, 'ja'), en: updateTitle(input, input.period, 'en') },
       });
-      manifest.sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
+      manifest.sort((a, b) => comparePeriods(a.period, b.period));
       await writeAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
       written.push('published.json');
       for (const [rel, text] of await siteFiles(

@@ -72,6 +72,7 @@ export function mergedReportTrack(
     if (!previous) return null;
     for (const ms of previous.milestones)
       if (!ms.completed && !ms.cancelled) ms.cancelled = { at: now, by: actor, reason: 'removed from the plan' };
+    record(previous, now, actor, 'amended', undefined, { reports: '' });
     return previous;
   }
   const next = initialState({ ...init, startedAt: now, actor });
@@ -84,7 +85,8 @@ export function mergedReportTrack(
     ms.originalDue = old.originalDue;
     if (old.completed) ms.completed = old.completed;
     if (old.forecast !== undefined && ms.forecast === undefined) ms.forecast = old.forecast;
-    if (old.due === ms.due) {
+    // A deadline brought back after a version dropped it starts afresh, like a new one.
+    if (old.due === ms.due && !old.cancelled) {
       ms.scheduleFrom = old.scheduleFrom;
       if (old.scheduleEnded !== undefined) ms.scheduleEnded = old.scheduleEnded;
     }

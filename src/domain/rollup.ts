@@ -37,6 +37,26 @@ export function isPeriod(s: string): boolean {
   return week >= 1 && week <= DateTime.fromObject({ weekYear: year, weekNumber: 1 }).weeksInWeekYear;
 }
 
+/** The first day of a period (`isPeriod`): the 1st of the month, or the Monday of the ISO week. */
+export function periodStart(period: string): LocalDate {
+  const m = PERIOD_RE.exec(period);
+  if (!m) return period;
+  if (m[1] !== undefined) return `${m[1]}-${m[2]}-01`;
+  return (
+    DateTime.fromObject(
+      { weekYear: Number(m[3]), weekNumber: Number(m[4]), weekday: 1 },
+      { zone: 'UTC' },
+    ).toISODate() ?? period
+  );
+}
+
+/** Orders periods by their first day, so monthly and weekly ones (a plan may change its cadence) mix right. */
+export function comparePeriods(a: string, b: string): number {
+  const x = periodStart(a);
+  const y = periodStart(b);
+  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The period containing instant `ms` in `zone`: `YYYY-MM` for monthly updates, the ISO week `YYYY-Www` for weekly. */
 export function periodOf(ms: number, zone: string, every: Cadence): string {
   const t = DateTime.fromMillis(ms, { zone });
@@ -273,10 +293,10 @@ export function applyProblems(state: ProgramState, init: ProgramInit, actor: str
 
 /** Applies a new plan version (checked by `applyProblems`); an unchanged version changes nothing. */
 export function applyProgramInit(state: ProgramState, init: ProgramInit, at: number, by: string): boolean {
+  if (state.versions.at(-1)?.version === init.version) return false;
   state.program = init.program;
   state.people = init.people;
   state.policy = init.policy;
-  if (state.versions.at(-1)?.version === init.version) return false;
   const merged = mergedReportTrack(state.reports, init.reports ?? undefined, at, by);
   // Kept as the same object: the notifier may be recording a send into it right now.
   if (state.reports && merged) Object.assign(state.reports, merged);
@@ -292,19 +312,22 @@ export function applyUpdateEvent(state: ProgramState, ev: UpdateEvent): void {
   if (!rec) {
     rec = { period: ev.period, state: ev.state, revision: ev.revision, at: ev.at };
     state.updates.push(rec);
-    state.updates.sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0));
+    state.updates.sort((a, b) => comparePeriods(a.period, b.period));
   }
   rec.state = ev.state;
   rec.revision = ev.revision;
   rec.at = ev.at;
-  if (ev.state === 'approved' || ev.state === 'rejected') rec.decidedBy = ev.by;
-  if (ev.state === 'rejected') rec.reason = ev.reason;
+  if (ev.state === 'approved' || ev.state === 'rejected') {
+    if (ev.by !== undefined) rec.decidedBy = ev.by;
+    else delete rec.decidedBy;
+  }
+  if (ev.state === 'rejected' && ev.reason !== undefined) rec.reason = ev.reason;
   else delete rec.reason;
   if (ev.state === 'draft' || ev.state === 'compiling') delete rec.decidedBy;
   if (ev.changes !== undefined) rec.changes = ev.changes;
   if (ev.state === 'published') {
     rec.publishedAt = ev.at;
-    if (ev.baseline && (!state.lastPublished || state.lastPublished.period <= ev.period))
+    if (ev.baseline && (!state.lastPublished || comparePeriods(state.lastPublished.period, ev.period) <= 0))
       state.lastPublished = { period: ev.period, baseline: ev.baseline };
   }
 }
@@ -312,7 +335,7 @@ export function applyUpdateEvent(state: ProgramState, ev: UpdateEvent): void {
 /** The published update a compile of `period` compares with: the newest one published for an earlier period. */
 export function baselineFor(state: ProgramState, period: string): { period: string; baseline: BaselineRef } | null {
   const last = state.lastPublished;
-  return last && last.period < period ? last : null;
+  return last && comparePeriods(last.period, period) < 0 ? last : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,7 +506,8 @@ export interface DraftReminder {
  * program policy's escalation ladder counted in business days from the draft's date, at its
  * `notifyAt`, then every `repeatEveryBusinessDays` after the last level. The draft's owners are the
  * comms team; a level that names anyone beyond the owner also writes to the managers. Without a
- * ladder, comms are reminded every 2 business days. Undefined when there is no `n`th reminder.
+ * ladder, the first reminder comes after 2 business days and the next every `repeatEveryBusinessDays`
+ * (default 2). Undefined when there is no `n`th reminder.
  */
 export function draftReminder(ctx: UpdateContext, draftedAt: number, n: number): DraftReminder | undefined {
   if (n < 1) return undefined;

@@ -167,7 +167,7 @@ export function simulate(plan: Plan, opts: { from: number; until: number; action
           `${a.at} はシミュレーション開始（--from）より前です`,
         ),
       );
-    if (a.target.startsWith(`${REPORT_TRACK}/`) && !(REPORT_COMMANDS as readonly string[]).includes(a.do))
+    if (parseTarget(a.target, true)?.measure === REPORT_TRACK && !(REPORT_COMMANDS as readonly string[]).includes(a.do))
       problems.push(
         problem(
           `${path}.do`,
