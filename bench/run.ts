@@ -23,6 +23,9 @@ import { parsePlanText, type Plan } from '../src/domain/plan';
 import { nextNotificationAt, notificationsBetween } from '../src/domain/planner';
 import { simulate, statesFromPlan, type SimAction } from '../src/domain/simulate';
 import { measureView } from '../src/domain/view';
+import { publicProjection } from '../src/domain/reports/public';
+import { updateDocuments } from '../src/domain/reports/update';
+import { publicBaseline, reportingState } from '../src/domain/rollup';
 
 const PLAN_FILE = join(__dirname, '..', 'examples', 'ly-2024.yaml');
 const SIM_FROM = '2024-04-16';
@@ -414,6 +417,10 @@ function main(): void {
   const cal = new BusinessCalendar(plan.program.calendar, plan.program.closedDates);
   const dates = Array.from({ length: 1000 }, (_, i) => addDays(SIM_FROM, i));
 
+  // The roll-up reads reporting states; the previous update's baseline is the plan as it started.
+  const rolled = late.map((st) => reportingState(st));
+  const aged10 = long.snapshots.year10.map((j) => JSON.parse(j) as MeasureState);
+  const baseline = publicBaseline(publicProjection(statesFromPlan(plan, at(SIM_FROM)), at(SIM_FROM), plan.program));
   const cases: Array<{ name: string; ops: number; budgetMs: number; fn: () => unknown }> = [
     {
       name: 'parsePlanText ly-2024.yaml',
@@ -458,6 +465,18 @@ function main(): void {
       ops: late.length * 50,
       budgetMs: 1000,
       fn: () => Array.from({ length: 50 }, () => late.map((s) => measureView(s, now))),
+    },
+    {
+      name: 'reportingState (the memo snapshot) of 8 measures aged 10 years',
+      ops: long.snapshots.year10.length,
+      budgetMs: 1000,
+      fn: () => aged10.map((st) => reportingState(st)),
+    },
+    {
+      name: 'updateDocuments (public ja/en with chart, regulator md/html/csv/json/oscal), 8 measures',
+      ops: 1,
+      budgetMs: 3000,
+      fn: () => updateDocuments(rolled, now, plan.program, '2025-04', baseline),
     },
     {
       name: 'addBusinessDays(date, 1..10) over 1000 dates',

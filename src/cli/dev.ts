@@ -63,6 +63,9 @@ export async function runDev(opts: {
   print(
     `plan ${plan.program.id} applied as ${actor}: ${applied.started.length} started, ${applied.amended.length} amended, ${applied.unchanged.length} unchanged`,
   );
+  print(
+    `program/${plan.program.id}: ${applied.rollup.program}; progress updates: ${applied.rollup.schedule === 'none' ? 'no cadence in the plan' : `schedule progress-update/${plan.program.id} ${applied.rollup.schedule}`}`,
+  );
   // Visibility is eventually consistent: wait briefly until every measure is listed.
   let states = await programStates(client, plan.program.id);
   for (let i = 0; i < 50 && states.length < plan.measures.length; i++) {
