@@ -12,6 +12,9 @@ import type { MeasureState } from '../../src/domain/model';
 import { parsePlanText, validatePlan, type Plan } from '../../src/domain/plan';
 import { milestoneOwner } from '../../src/domain/planner';
 import { formatProblem } from '../../src/domain/problems';
+import { renderSite } from '../../src/domain/reports/site';
+import { PUBLIC_FILES, updateDocuments, updateTitle } from '../../src/domain/reports/update';
+import { publicBaseline, reportingState } from '../../src/domain/rollup';
 import { timelineChart } from '../../src/domain/reports/chart';
 import {
   PUBLIC_WORDS,
@@ -677,7 +680,7 @@ describe('no internal field reaches the public update (property)', () => {
     return { plan: r.plan, states, start };
   }
 
-  it('holds for the projection, the changes, the Markdown, the HTML and the chart (ja, en)', () => {
+  it('holds for the projection, the changes, the Markdown, the HTML, the chart, the compiled files and the site (ja, en)', () => {
     fc.assert(
       fc.property(programArb, (spec) => {
         const { plan, states, start } = build(spec);
@@ -701,6 +704,34 @@ describe('no internal field reaches the public update (property)', () => {
           outputs[`html-chart-${lang}`] = renderPublicHtml(md, lang, 'x', chart);
           outputs[`md-first-${lang}`] = renderPublicMarkdown(previous, [], lang, '2025-05');
         }
+        // The compile's own path: memo snapshots, the public files and baseline, and the published site.
+        const now = tokyo(addDays('2025-06-02', spec.later)) + 36e6;
+        const docs = updateDocuments(
+          states.map((st) => reportingState(st)),
+          now,
+          plan.program,
+          '2025-06',
+          publicBaseline(previous),
+        );
+        for (const name of PUBLIC_FILES) outputs[`compile-${name}`] = docs.files[name] ?? '';
+        outputs['compile-baseline'] = JSON.stringify(docs.baseline);
+        const page = (lang: 'ja' | 'en') => ({
+          html: docs.files[`${lang}.html`] ?? '',
+          markdown: docs.files[`${lang}.md`] ?? '',
+          title: updateTitle(plan.program, '2025-06', lang),
+        });
+        const site = renderSite({
+          program: { id: plan.program.id, title: plan.program.title },
+          updates: [
+            {
+              period: '2025-06',
+              publishedAt: now,
+              timezone: plan.program.timezone,
+              pages: { ja: page('ja'), en: page('en') },
+            },
+          ],
+        });
+        for (const [file, text] of site) outputs[`site-${file}`] = text;
         for (const [format, text] of Object.entries(outputs)) {
           const leaks = text.match(/secret-\d+|20(29|30)-\d\d-\d\d/gi);
           expect(leaks, format).toBeNull();
