@@ -384,6 +384,8 @@ export interface UpdateState {
   decisions: Decision[];
   /** Reminders sent about the current revision. */
   reminders: number;
+  /** When the current revision became the draft, on the workflow's clock: reminders count from it. */
+  draftedAt?: number;
   publishedAt: number | null;
 }
 

@@ -151,6 +151,8 @@ export async function progressUpdateWorkflow(input: ProgressUpdateInput): Promis
         state.context = context;
         state.revision = revision;
         state.reminders = 0;
+        // The server's clock, like the timers that count from it (the activity ran on the worker's).
+        state.draftedAt = Date.now();
         // A decision taken while compiling (only a recompile can be: nothing else is accepted) is superseded.
         if (state.state === 'compiling') state.state = 'draft';
         await tell();
@@ -168,7 +170,7 @@ export async function progressUpdateWorkflow(input: ProgressUpdateInput): Promis
         const ctx = state.context;
         const rev = state.revision;
         if (!ctx || !rev) throw ApplicationFailure.nonRetryable('a draft without a revision');
-        const next = draftReminder(ctx, rev.compiledAt, state.reminders + 1);
+        const next = draftReminder(ctx, state.draftedAt ?? rev.compiledAt, state.reminders + 1);
         const seen = decided;
         const woke =
           next === undefined
