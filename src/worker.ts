@@ -11,8 +11,9 @@ import {
 } from './activities/mail';
 import { createRollupActivities } from './activities/rollup';
 import { TASK_QUEUE } from './domain/names';
+import { encryptedDataConverter } from './client/codec';
 import { connectionSettings, TemporalUnreachable } from './client/connection';
-import { loadSettings, SettingsError, type Settings } from './settings';
+import { loadSettings, requireKeys, SettingsError, type EncryptionKeys, type Settings } from './settings';
 
 /** The mail of `settings`: SMTP_URL, else `.eml` files in `<varDir>/outbox/`; the ledger in `<varDir>/sent-ledger/`. */
 export function mailOf(settings: Settings): {
@@ -46,14 +47,24 @@ export async function createWorker(opts: {
   mail: { transport: MailTransport; ledger: SentLedger; from: string };
   /** Where drafts and the public site are written (default: REMEDIATE_VAR_DIR, else `var/`). */
   varDir?: string;
+  /** The payload codec's keys (default: the configured ones; see `keys` in src/settings.ts). */
+  keys?: EncryptionKeys;
+  /** A prebuilt bundle must be built with `failureConverterPath` of src/client/codec, so workflow failures are encoded too. */
   workflowBundle?: WorkflowBundleOption;
 }): Promise<Worker> {
-  const varDir = opts.varDir ?? loadSettings().varDir;
+  // Defaults from the environment; the local key file is the one in `varDir`.
+  const settings = () =>
+    loadSettings(opts.varDir !== undefined ? { ...process.env, REMEDIATE_VAR_DIR: opts.varDir } : process.env);
+  const varDir = opts.varDir ?? settings().varDir;
+  const keys = opts.keys ?? requireKeys(settings());
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    // The same converter encrypts for the activities' client (Context.current().client), which the SDK
+    // builds from this option.
+    dataConverter: encryptedDataConverter(keys),
     activities: {
       ...createNotificationActivities(opts.mail),
       ...createRollupActivities({ ...opts.mail, varDir }),

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { readPlanFile } from '../client/tracker';
 import { dateOf, formatInstant, isLocalDate } from '../domain/dates';
+import { historyOmitted, historyRecords } from '../domain/history';
 import { own } from '../domain/limits';
 import type { MeasureState } from '../domain/model';
 import type { Lang, Plan } from '../domain/plan';
@@ -53,7 +54,12 @@ export function statusDocument(program: string, states: MeasureState[], now: num
   return { program, generatedAt: new Date(now).toISOString(), measures: states.map((s) => measureView(s, now)) };
 }
 
-/** `history --json` document: the change log, every action with actor and time, and the notifications sent. */
+/**
+ * `history --format json` document: `records`, the export (actions, decisions and notifications in time
+ * order, see domain/history.ts), and `omitted`, the counts of older records only the workflow history
+ * in Temporal still holds; then the state's own lists (change log, actions, pending re-plans,
+ * notifications with addresses), as before.
+ */
 export function historyDocument(state: MeasureState) {
   const zone = state.program.timezone;
   const iso = (ms: number) => formatInstant(ms, zone);
@@ -61,6 +67,8 @@ export function historyDocument(state: MeasureState) {
   return {
     program: state.program.id,
     measure: state.measure.id,
+    records: historyRecords(state),
+    omitted: historyOmitted(state),
     changeLog: state.changeLog.map((c) => ({ ...c, requestedAt: iso(c.requestedAt), decidedAt: iso(c.decidedAt) })),
     actions: state.actions.map((a) => ({ ...a, at: iso(a.at) })),
     actionsDropped: state.actionsDropped,

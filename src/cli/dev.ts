@@ -2,15 +2,19 @@
  * `remediate dev`: the embedded local default. Starts the Temporal dev server (SQLite under var/, with
  * its UI) unless one already answers, runs the worker, applies the example plan and prints the status
  * and where to look. Ctrl-C stops everything cleanly; state stays in var/ for the next start.
+ * Payloads are encrypted: with the configured keys, else with var/keys, created on the first start;
+ * a codec endpoint on 127.0.0.1 lets the UI show them in clear.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createLocalKeys, EncryptionCodec } from '../client/codec';
 import { connectClient } from '../client/connection';
 import { applyPlan, programStates, readPlanFile } from '../client/tracker';
+import { startCodecServer, type CodecServer } from '../local/codec-server';
 import { isPortFree, startDevServer } from '../local/dev-server';
 import { repoRoot, temporalCliPath } from '../local/tools';
-import type { Settings } from '../settings';
+import { localKeyFile, type Settings } from '../settings';
 import { connectWorker, createWorker, mailOf } from '../worker';
 import { statusDocument } from './commands';
 import { renderStatus } from './output';
@@ -35,29 +39,61 @@ export async function runDev(opts: {
     TEMPORAL_ADDRESS: opts.settings.env.TEMPORAL_ADDRESS || address,
   };
 
+  let keys = opts.settings.keys;
+  if (!keys) {
+    keys = createLocalKeys(varDir);
+    print(
+      `created the encryption key ${keys.current} in ${path.relative(process.cwd(), localKeyFile(varDir))} (mode 0600): keep it, the database cannot be read without it`,
+    );
+  }
+
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
+  let codecServer: CodecServer | undefined;
   let uiAddress = `http://127.0.0.1:${opts.uiPort}`;
-  if (env.TEMPORAL_ADDRESS === address && (await isPortFree(opts.port))) {
-    const dbFile = path.join(varDir, 'temporal.db');
-    print(`starting the Temporal dev server on ${address} (database ${path.relative(process.cwd(), dbFile)}) ...`);
-    server = await startDevServer({
-      cliPath: temporalCliPath(repoRoot),
-      dbFile,
-      port: opts.port,
-      uiPort: opts.uiPort,
-      logFile: path.join(varDir, 'temporal-server.log'),
-    });
-    uiAddress = server.uiAddress ?? uiAddress;
-  } else {
-    print(`using the Temporal server already answering at ${env.TEMPORAL_ADDRESS}`);
+  const ownServer = env.TEMPORAL_ADDRESS === address && (await isPortFree(opts.port));
+  if (opts.settings.codecPort !== null) {
+    const port = opts.settings.codecPort;
+    try {
+      codecServer = await startCodecServer({
+        codec: new EncryptionCodec(keys),
+        port,
+        allowedOrigins: [`http://127.0.0.1:${opts.uiPort}`, `http://localhost:${opts.uiPort}`],
+      });
+    } catch (e) {
+      const why = `port ${port} on 127.0.0.1 is already in use (an earlier \`remediate dev\` still running?); set REMEDIATE_CODEC_PORT to another port, or off`;
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      // The server's UI would point at whatever listens there: refuse rather than start it so.
+      if (ownServer) throw new Error(`Cannot start the codec endpoint: ${why}.`);
+      print(`codec endpoint not started: ${why}`);
+    }
+  }
+  try {
+    if (ownServer) {
+      const dbFile = path.join(varDir, 'temporal.db');
+      print(`starting the Temporal dev server on ${address} (database ${path.relative(process.cwd(), dbFile)}) ...`);
+      server = await startDevServer({
+        cliPath: temporalCliPath(repoRoot),
+        dbFile,
+        port: opts.port,
+        uiPort: opts.uiPort,
+        ...(codecServer ? { uiCodecEndpoint: codecServer.url } : {}),
+        logFile: path.join(varDir, 'temporal-server.log'),
+      });
+      uiAddress = server.uiAddress ?? uiAddress;
+    } else {
+      print(`using the Temporal server already answering at ${env.TEMPORAL_ADDRESS}`);
+    }
+  } catch (e) {
+    await codecServer?.close();
+    throw e;
   }
 
   const { connection: workerConnection, namespace } = await connectWorker(env);
   const mail = mailOf({ ...opts.settings, env });
-  const worker = await createWorker({ connection: workerConnection, namespace, mail, varDir });
+  const worker = await createWorker({ connection: workerConnection, namespace, mail, varDir, keys });
   const running = worker.run();
 
-  const { client, connection } = await connectClient(env);
+  const { client, connection } = await connectClient(env, keys);
   const actor = opts.settings.actor ?? plan.program.managers[0] ?? '';
   const applied = await applyPlan(client, plan, actor);
   print(
@@ -79,6 +115,11 @@ export async function runDev(opts: {
   print('');
   print(`Temporal UI:  ${uiAddress}/namespaces/${namespace}/workflows`);
   print(`mail:         ${mail.describe}`);
+  print(`encryption:   AES-256-GCM, key ${keys.current} (${keys.source})`);
+  if (codecServer)
+    print(
+      `codec:        ${codecServer.url} (the UI decodes through it; CLI: temporal workflow show --codec-endpoint ${codecServer.url} ...)`,
+    );
   const prefix = env.TEMPORAL_ADDRESS === '127.0.0.1:7233' ? '' : `TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS ?? ''} `;
   print(`try:          ${prefix}npx remediate status    |    ${prefix}npx remediate history auth-separation`);
   print('Ctrl-C stops the worker and the server; state is kept for the next start.');
@@ -98,6 +139,7 @@ export async function runDev(opts: {
     await connection.close();
     await workerConnection.close();
     if (server) await server.stop();
+    await codecServer?.close();
     print('stopped.');
   }
 }

@@ -7,8 +7,10 @@ import { connectClient, TemporalUnreachable } from '../client/connection';
 import { compileUpdate, decideOnUpdate, listUpdates, programState } from '../client/rollup';
 import { applyPlan, measureState, programStates, readPlanFile, resolveProgram, sendCommand } from '../client/tracker';
 import type { CommandFields, CommandType } from '../domain/commands';
+import { historyCsv } from '../domain/history';
 import { formatProblem, problem, ProblemError } from '../domain/problems';
 import type { Target } from '../domain/refs';
+import { REPORT_TRACK } from '../domain/report-track';
 import { loadSettings, SettingsError, type Settings } from '../settings';
 import { connectWorker, createWorker, mailOf } from '../worker';
 import { actorOf, EXIT, historyDocument, parseTarget, renderReport, runSimulation, statusDocument } from './commands';
@@ -110,15 +112,62 @@ function buildProgram(settings: Settings): Command {
 
   program
     .command('history <measure>')
-    .description('change log, actions and notifications of a measure')
+    .description('actions, decisions and notifications of a measure (or @reports), as text, JSON or CSV')
     .addOption(programOpt())
-    .option('--json', 'machine-readable output')
-    .action(async (measure: string, o: { program?: string; json?: boolean }) => {
-      await withClient(settings, async (client) => {
-        const state = await measureState(client, await resolveProgram(client, o.program), measure);
-        if (o.json) return json(historyDocument(state));
-        out(renderHistory(state));
+    .option('--format <format>', 'text | json | csv (default: text)')
+    .option('--json', 'the same as --format json')
+    .option('--out <file>', 'write the export into this file instead of printing it')
+    .action(async (measure: string, o: { program?: string; format?: string; json?: boolean; out?: string }) => {
+      const format = o.format ?? (o.json ? 'json' : 'text');
+      if (format !== 'text' && format !== 'json' && format !== 'csv')
+        throw new ProblemError([
+          problem(
+            '--format',
+            `must be text, json or csv: ${format}`,
+            `text・json・csv のいずれかを指定してください: ${format}`,
+          ),
+        ]);
+      if (o.json && format !== 'json')
+        throw new ProblemError([
+          problem('--json', `contradicts --format ${format}`, `--format ${format} と同時には指定できません`),
+        ]);
+      const state = await withClient(settings, async (client) => {
+        const id = await resolveProgram(client, o.program);
+        if (measure !== REPORT_TRACK) return measureState(client, id, measure);
+        // The report track is no measure workflow: the program workflow holds it.
+        const reports = (await programState(client, id)).reports;
+        if (!reports)
+          throw new ProblemError([
+            problem(
+              'measure',
+              `program ${id} has no reports to the regulator (${REPORT_TRACK})`,
+              `プログラム ${id} には規制当局への報告（${REPORT_TRACK}）がありません`,
+            ),
+          ]);
+        return reports;
       });
+      const text =
+        format === 'csv'
+          ? historyCsv(state)
+          : format === 'json'
+            ? `${JSON.stringify(historyDocument(state), null, 2)}\n`
+            : `${renderHistory(state)}\n`;
+      if (!o.out) {
+        process.stdout.write(text);
+        return;
+      }
+      try {
+        writeFileSync(o.out, text);
+      } catch (e) {
+        throw new ProblemError([
+          problem(
+            '--out',
+            `cannot write ${o.out}: ${e instanceof Error ? e.message : String(e)}`,
+            `書き込めません: ${o.out}`,
+          ),
+        ]);
+      }
+      out(o.out);
     });
 
   const milestone = program.command('milestone').description('act on a milestone');
@@ -136,7 +185,41 @@ function buildProgram(settings: Settings): Command {
         target,
         'complete',
         () => ({ milestone: target.milestone ?? '', evidence: o.evidence }),
-        (actor) => `completed ${t} by ${actor} / 完了を記録しました`,
+        (actor) => `completion of ${t} recorded by ${actor} / 完了を記録しました`,
+      );
+    });
+  milestone
+    .command('verify <target>')
+    .description('confirm a completion awaiting verification (measure owner, sponsor or a manager; not the completer)')
+    .option('--reason <text>', 'a note')
+    .addOption(asOpt())
+    .addOption(programOpt())
+    .option('--json')
+    .action(async (t: string, o: { reason?: string; as?: string; program?: string; json?: boolean }) => {
+      const target = parseTarget(t);
+      await act(
+        o,
+        target,
+        'verify',
+        () => ({ milestone: target.milestone ?? '', ...(o.reason !== undefined ? { reason: o.reason } : {}) }),
+        (actor) => `completion of ${t} verified by ${actor} / 完了を確認しました`,
+      );
+    });
+  milestone
+    .command('reject-verification <target>')
+    .description('reject a completion awaiting verification: the milestone reopens, with the reason recorded')
+    .requiredOption('--reason <text>')
+    .addOption(asOpt())
+    .addOption(programOpt())
+    .option('--json')
+    .action(async (t: string, o: { reason: string; as?: string; program?: string; json?: boolean }) => {
+      const target = parseTarget(t);
+      await act(
+        o,
+        target,
+        'reject-verification',
+        () => ({ milestone: target.milestone ?? '', reason: o.reason }),
+        (actor) => `completion of ${t} rejected by ${actor}: the milestone is open again / 完了を差し戻しました`,
       );
     });
   milestone

@@ -1,5 +1,5 @@
 /** Text output of the CLI for people (the `--json` forms print the same data as JSON). */
-import { formatInstant } from '../domain/dates';
+import { detailsText, historyOmitted, historyRecords, type HistoryRecord } from '../domain/history';
 import type { MeasureState } from '../domain/model';
 import type { SimEvent } from '../domain/simulate';
 import { own } from '../domain/limits';
@@ -11,6 +11,7 @@ const statusLabel: Record<string, string> = {
   cancelled: 'cancelled 中止',
   overdue: 'OVERDUE 期限超過',
   'at-risk': 'at-risk 要注意',
+  'awaiting-verification': 'awaiting verification 確認待ち',
   'on-track': 'on-track 順調',
 };
 
@@ -66,39 +67,35 @@ export function renderStatus(program: string, views: MeasureView[], lang: 'ja' |
   return `program ${program}: ${views.length} measures\n${table(rows)}`;
 }
 
-/** The history of a measure: actions, change log and notifications, in time order. */
+/**
+ * The history of a measure: one line per record of `historyRecords` (actions, change-log decisions,
+ * notifications with the recipients' addresses), in time order, after a line saying what the state no
+ * longer holds.
+ */
 export function renderHistory(state: MeasureState): string {
-  const zone = state.program.timezone;
-  const lines: Array<[number, string]> = [];
-  for (const a of state.actions) {
-    const details = Object.entries(a.details)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    lines.push([
-      a.at,
-      `${formatInstant(a.at, zone)}  #${a.seq} ${a.kind}${a.milestone ? ` ${a.milestone}` : ''} by ${a.actor}  ${details}`,
-    ]);
-  }
-  for (const s of state.notifications.recent) {
-    const to = s.to.map((id) => own(state.people, id)?.email ?? id).join(', ');
-    lines.push([
-      s.at,
-      `${formatInstant(s.at, zone)}  ${s.kind} L${s.level} ${s.milestone} -> ${to}${s.failed ? `  FAILED: ${s.failed}` : ''}`,
-    ]);
-  }
-  const log = state.changeLog.map(
-    (c) =>
-      `  #${c.seq} ${c.milestone}: ${c.kind} ${c.from} -> ${c.to} (${c.decision} by ${c.decidedBy}; requested by ${c.requestedBy}: ${c.reason})`,
-  );
+  const omitted = historyOmitted(state);
+  const log = state.notifications;
+  const line = (r: HistoryRecord): string => {
+    if (r.type === 'action')
+      return `${r.at}  #${r.seq} ${r.kind}${r.milestone ? ` ${r.milestone}` : ''} by ${r.actor}  ${detailsText(r.details)}`;
+    if (r.type === 'decision')
+      return (
+        `${r.at}  change #${r.seq} ${r.kind} ${r.milestone} ${r.from} -> ${r.to} ${r.decision} by ${r.actor}` +
+        ` (requested by ${r.requestedBy} at ${r.requestedAt}: ${r.reason})`
+      );
+    const to = r.to.map((id) => own(state.people, id)?.email ?? id).join(', ');
+    return `${r.at}  ${r.kind} L${r.level} ${r.milestone} -> ${to}${r.failed !== null ? `  FAILED: ${r.failed}` : ''}`;
+  };
+  const older = [
+    omitted.actions ? `${omitted.actions} actions` : '',
+    omitted.decisions ? `${omitted.decisions} decisions` : '',
+    omitted.notifications ? `${omitted.notifications} notifications` : '',
+  ].filter(Boolean);
   return [
     `history of ${state.program.id}/${state.measure.id}`,
-    `notifications: ${state.notifications.total} in all, ${state.notifications.failed} failed;` +
-      ` the latest ${state.notifications.recent.length} are listed` +
-      (state.actionsDropped ? `; ${state.actionsDropped} oldest actions no longer kept` : ''),
-    ...lines.sort((a, b) => a[0] - b[0]).map(([, l]) => l),
-    '',
-    `change log (${state.changeLog.length}):`,
-    ...(log.length ? log : ['  (none)']),
+    `notifications: ${log.total} in all, ${log.failed} failed; change log: ${state.changeLog.length + omitted.decisions}` +
+      (older.length ? `; older records only in the workflow history: ${older.join(', ')}` : ''),
+    ...historyRecords(state).map(line),
   ].join('\n');
 }
 

@@ -5,6 +5,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { loadSettings, requireKeys, type EncryptionKeys } from '../settings';
+import { encryptedDataConverter } from './codec';
 
 /** The local default: `remediate dev` starts the server here. */
 const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -33,9 +35,13 @@ export function connectionSettings(env: NodeJS.ProcessEnv = process.env) {
   return { options: { ...config.connectionOptions, address }, namespace: config.namespace ?? 'default', address };
 }
 
-/** A client for the configured server; throws TemporalUnreachable when it does not answer. */
+/**
+ * A client for the configured server, encrypting with `keys` (default: the keys configured in `env`);
+ * throws SettingsError when no key is configured and TemporalUnreachable when the server does not answer.
+ */
 export async function connectClient(
   env: NodeJS.ProcessEnv = process.env,
+  keys: EncryptionKeys = requireKeys(loadSettings(env)),
 ): Promise<{ client: Client; connection: Connection; namespace: string; address: string }> {
   const s = connectionSettings(env);
   let connection: Connection;
@@ -46,7 +52,7 @@ export async function connectClient(
     throw new TemporalUnreachable(s.address, err);
   }
   return {
-    client: new Client({ connection, namespace: s.namespace }),
+    client: new Client({ connection, namespace: s.namespace, dataConverter: encryptedDataConverter(keys) }),
     connection,
     namespace: s.namespace,
     address: s.address,

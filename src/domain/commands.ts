@@ -54,6 +54,8 @@ const fields = {
   'approve-replan': z.strictObject({ milestone: name, reason: text.optional() }),
   'reject-replan': z.strictObject({ milestone: name, reason: text.optional() }),
   cancel: z.strictObject({ reason: text }),
+  verify: z.strictObject({ milestone: name, reason: text.optional() }),
+  'reject-verification': z.strictObject({ milestone: name, reason: text }),
   reassign: z.strictObject({ milestone: name.optional(), to: name, reason: text }),
   amend: z.strictObject({
     milestones: z.array(milestoneSchema).max(LIMITS.milestonesPerMeasure),
@@ -81,6 +83,8 @@ const commandSchema = z.discriminatedUnion('type', [
   fields['approve-replan'].extend({ type: z.literal('approve-replan') }),
   fields['reject-replan'].extend({ type: z.literal('reject-replan') }),
   fields.cancel.extend({ type: z.literal('cancel') }),
+  fields.verify.extend({ type: z.literal('verify') }),
+  fields['reject-verification'].extend({ type: z.literal('reject-verification') }),
   fields.reassign.extend({ type: z.literal('reassign') }),
   fields.amend.extend({ type: z.literal('amend') }),
 ]);
@@ -101,6 +105,8 @@ export const UPDATE_NAMES = {
   'approve-replan': 'approveReplan',
   'reject-replan': 'rejectReplan',
   cancel: 'cancel',
+  verify: 'verifyCompletion',
+  'reject-verification': 'rejectCompletion',
   reassign: 'reassign',
   amend: 'amend',
 } as const satisfies Record<CommandType, string>;

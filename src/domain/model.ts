@@ -23,6 +23,9 @@ export interface Completion {
   at: number;
   by: string;
   evidence: string;
+  /** Under `verification: required`: who confirmed the completion, and when. */
+  verifiedBy?: string;
+  verifiedAt?: number;
 }
 
 export interface Cancellation {
@@ -42,6 +45,10 @@ export interface MilestoneState {
   due: LocalDate;
   forecast?: LocalDate;
   completed?: Completion;
+  /** A completion submitted under `verification: required`, waiting for a second person (the milestone is still open). */
+  awaitingVerification?: Completion;
+  /** The milestone's own `verification` (else the measure's). */
+  verification?: 'required' | 'none';
   cancelled?: Cancellation;
   dependsOn: string[];
   /** Notifications before this instant are not sent (late start, amendment, an approved re-plan, or a gap). */
@@ -94,6 +101,10 @@ export type ActionKind =
   | 'cancelled'
   | 'reassigned'
   | 'amended'
+  /** A completion under `verification: required`, waiting for confirmation. */
+  | 'completion-submitted'
+  | 'verified'
+  | 'verification-rejected'
   /** The ladder of a milestone stopped because the business calendar's data ends (recorded by the engine). */
   | 'schedule-ended';
 

@@ -126,6 +126,8 @@ export const milestoneSchema = z.strictObject({
   forecast: dateField.optional(),
   dependsOn: atMost(text(2 * LIMITS.idChars + 1), LIMITS.dependsOn).default([]),
   completed: completionSchema.optional(),
+  /** `required`: a completion waits for a second person's confirmation (default: the measure's). */
+  verification: z.enum(['required', 'none']).optional(),
 });
 
 const measureSchema = z.strictObject({

@@ -20,6 +20,24 @@ export interface Envelope {
   actor: string;
   at: number;
   command: Command;
+  /**
+   * Whether `verification: required` holds completions for confirmation (default true). A workflow run
+   * that began before the rule existed passes false, so its history replays as it was written.
+   */
+  verification?: boolean;
+}
+
+/** True when a completion of `ms` waits for a second person. */
+export function needsVerification(state: MeasureState, ms: MilestoneState): boolean {
+  return (ms.verification ?? state.measure.verification) === 'required';
+}
+
+/** Who may confirm or reject a completion: the measure owner, the sponsor or a program manager, never the completer. */
+function mayVerify(state: MeasureState, actor: string, completer: string): boolean {
+  return (
+    actor !== completer &&
+    (actor === state.measure.owner || actor === state.measure.sponsor || state.program.managers.includes(actor))
+  );
 }
 
 /** Builds a measure's state when its workflow starts at `startedAt`. Milestones completed in the plan are history. */
@@ -59,6 +77,7 @@ function newMilestone(program: ProgramContext, m: PlanMilestone, startedAt: numb
     due: m.due,
     forecast: m.forecast,
     dependsOn: m.dependsOn,
+    ...(m.verification !== undefined ? { verification: m.verification } : {}),
     scheduleFrom: startedAt,
     completed: m.completed && { ...m.completed, at: instantOf(m.completed.on, '00:00', program.timezone) },
   };
@@ -166,6 +185,12 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
           `${actor} は ${target} を${ja}できません（担当者・施策責任者・プログラムマネージャーのみ）`,
         );
       }
+      if (c.type === 'complete' && ms.awaitingVerification)
+        refuse(
+          target,
+          `already completed by ${ms.awaitingVerification.by} on ${ms.awaitingVerification.on}, awaiting verification`,
+          `${ms.awaitingVerification.on} に ${ms.awaitingVerification.by} が完了を登録し、確認待ちです`,
+        );
       if (c.type === 'complete')
         needText(
           '--evidence',
@@ -174,6 +199,31 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
           '証跡（チケット・文書・URL）が必要です',
         );
       else needDate('--date', c.date);
+      return out;
+    }
+    case 'verify':
+    case 'reject-verification': {
+      const ms = findOpen(c.milestone);
+      if (!ms) return out;
+      const waiting = ms.awaitingVerification;
+      if (!waiting)
+        return refuse(
+          target,
+          `${target} has no completion awaiting verification`,
+          `${target} に確認待ちの完了はありません`,
+        );
+      if (!mayVerify(state, actor, waiting.by))
+        refuse(
+          '--as',
+          actor === waiting.by
+            ? `${actor} completed ${target} and may not verify it: a second person must (the measure owner, the sponsor or a program manager)`
+            : `${actor} may not verify ${target}: only the measure owner (${state.measure.owner}), the sponsor or a program manager may, never the completer`,
+          actor === waiting.by
+            ? `${actor} は ${target} を完了した本人なので確認できません（施策責任者・スポンサー・プログラムマネージャーの別の人が確認します）`
+            : `${actor} は ${target} を確認できません（施策責任者・スポンサー・プログラムマネージャーのみ。完了者本人は不可）`,
+        );
+      if (c.type === 'reject-verification')
+        needText('--reason', c.reason, 'a rejection needs a reason', '差し戻しには理由が必要です');
       return out;
     }
     case 'replan': {
@@ -306,10 +356,48 @@ export function applyCommand(state: MeasureState, env: Envelope): void {
   switch (c.type) {
     case 'complete':
       if (!ms) return;
+      if (env.verification !== false && needsVerification(state, ms)) {
+        ms.awaitingVerification = {
+          on: dateOf(at, state.program.timezone),
+          at,
+          by: actor,
+          evidence: c.evidence.trim(),
+        };
+        record(state, at, actor, 'completion-submitted', ms.id, {
+          evidence: ms.awaitingVerification.evidence,
+          on: ms.awaitingVerification.on,
+        });
+        return;
+      }
       ms.completed = { on: dateOf(at, state.program.timezone), at, by: actor, evidence: c.evidence.trim() };
       state.pending = state.pending.filter((p) => p.milestone !== ms.id);
       record(state, at, actor, 'completed', ms.id, { evidence: ms.completed.evidence, on: ms.completed.on });
       return;
+    case 'verify': {
+      const waiting = ms?.awaitingVerification;
+      if (!ms || !waiting) return;
+      ms.completed = { ...waiting, verifiedBy: actor, verifiedAt: at };
+      delete ms.awaitingVerification;
+      state.pending = state.pending.filter((p) => p.milestone !== ms.id);
+      record(state, at, actor, 'verified', ms.id, {
+        completedBy: waiting.by,
+        on: waiting.on,
+        evidence: waiting.evidence,
+        ...(c.reason ? { reason: c.reason } : {}),
+      });
+      return;
+    }
+    case 'reject-verification': {
+      const waiting = ms?.awaitingVerification;
+      if (!ms || !waiting) return;
+      delete ms.awaitingVerification;
+      record(state, at, actor, 'verification-rejected', ms.id, {
+        completedBy: waiting.by,
+        evidence: waiting.evidence,
+        reason: c.reason.trim(),
+      });
+      return;
+    }
     case 'forecast':
       if (!ms) return;
       record(state, at, actor, 'forecast', ms.id, { from: ms.forecast ?? '', to: c.date });

@@ -30,7 +30,17 @@ import { REPORT_COMMANDS, REPORT_TRACK, reportTrackInit } from './report-track';
 const text = z.string().max(LIMITS.textChars);
 const actionSchema = z.strictObject({
   at: z.string().min(1).max(64),
-  do: z.enum(['complete', 'forecast', 'replan', 'approve-replan', 'reject-replan', 'cancel', 'reassign']),
+  do: z.enum([
+    'complete',
+    'forecast',
+    'replan',
+    'approve-replan',
+    'reject-replan',
+    'verify',
+    'reject-verification',
+    'cancel',
+    'reassign',
+  ]),
   target: z
     .string()
     .min(1)
@@ -117,6 +127,8 @@ function toCommand(a: SimAction, path: string): { measure: string; command: Comm
       return { measure, command: { type: 'forecast', milestone, date: a.date ?? '' } };
     case 'replan':
       return { measure, command: { type: 'replan', milestone, date: a.date ?? '', reason: a.reason ?? '' } };
+    case 'reject-verification':
+      return { measure, command: { type: 'reject-verification', milestone, reason: a.reason ?? '' } };
     default:
       return { measure, command: { type: a.do, milestone, ...(a.reason ? { reason: a.reason } : {}) } };
   }

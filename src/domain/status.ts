@@ -5,10 +5,17 @@ import { own } from './limits';
 import { splitRef } from './refs';
 import { ownDependencyInfo } from './program';
 
-export type MilestoneStatus = 'done' | 'cancelled' | 'overdue' | 'at-risk' | 'on-track';
+export type MilestoneStatus = 'done' | 'cancelled' | 'awaiting-verification' | 'overdue' | 'at-risk' | 'on-track';
 export type MeasureStatus = MilestoneStatus;
 
-const severity: Record<MilestoneStatus, number> = { 'on-track': 0, 'at-risk': 1, overdue: 2, done: -1, cancelled: -2 };
+const severity: Record<MilestoneStatus, number> = {
+  'on-track': 0,
+  'awaiting-verification': 1,
+  'at-risk': 2,
+  overdue: 3,
+  done: -1,
+  cancelled: -2,
+};
 
 /** The instant from which a milestone is overdue: 00:00 the day after its due date. */
 function overdueFrom(state: MeasureState, ms: MilestoneState): number {
@@ -34,6 +41,8 @@ export function dependencyRisks(state: MeasureState, ms: MilestoneState): string
 export function milestoneStatus(state: MeasureState, ms: MilestoneState, now: number): MilestoneStatus {
   if (ms.completed) return 'done';
   if (ms.cancelled || state.cancelled) return 'cancelled';
+  // Completed by its owner, waiting for a second person (segregation of duties): not done yet.
+  if (ms.awaitingVerification) return 'awaiting-verification';
   if (now >= overdueFrom(state, ms)) return 'overdue';
   if ((ms.forecast !== undefined && ms.forecast > ms.due) || dependencyRisks(state, ms).length > 0) return 'at-risk';
   return 'on-track';

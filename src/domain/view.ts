@@ -24,6 +24,8 @@ export interface MilestoneView {
   dependsOn: string[];
   dependencyRisks: string[];
   pendingReplan: { to: string; requestedBy: string; reason: string } | null;
+  /** A completion waiting for a second person (`verification: required`). */
+  awaitingVerification: { by: string; on: string; evidence: string } | null;
 }
 
 /** One measure as `status` shows it and the memo snapshot carries it. */
@@ -66,6 +68,13 @@ export function measureView(state: MeasureState, now: number): MeasureView {
         dependsOn: ms.dependsOn,
         dependencyRisks: dependencyRisks(state, ms),
         pendingReplan: p ? { to: p.to, requestedBy: p.requestedBy, reason: p.reason } : null,
+        awaitingVerification: ms.awaitingVerification
+          ? {
+              by: ms.awaitingVerification.by,
+              on: ms.awaitingVerification.on,
+              evidence: ms.awaitingVerification.evidence,
+            }
+          : null,
       };
     }),
   };

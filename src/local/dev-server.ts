@@ -21,6 +21,8 @@ export interface DevServerOptions {
   uiPort?: number;
   /** No Web UI. */
   headless?: boolean;
+  /** The Web UI's remote codec endpoint (`--ui-codec-endpoint`), so it shows encrypted payloads in clear. */
+  uiCodecEndpoint?: string;
   /** A namespace to create at start (`default` always exists). */
   namespace?: string;
   /** More namespaces to create at start. */
@@ -79,6 +81,7 @@ function devServerArgs(opts: {
   port: number;
   uiPort?: number;
   headless?: boolean;
+  uiCodecEndpoint?: string;
   dbFile?: string;
   namespace?: string;
   extraNamespaces?: string[];
@@ -87,6 +90,7 @@ function devServerArgs(opts: {
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(opts.port), '--color', 'never'];
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));
+  if (!opts.headless && opts.uiCodecEndpoint !== undefined) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   if (opts.dbFile !== undefined) args.push('--db-filename', opts.dbFile);
   for (const ns of [opts.namespace, ...(opts.extraNamespaces ?? [])])
     if (ns !== undefined && ns !== 'default') args.push('--namespace', ns);
@@ -125,6 +129,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     port,
     uiPort,
     headless: opts.headless,
+    uiCodecEndpoint: opts.uiCodecEndpoint,
     dbFile: opts.dbFile,
     namespace: opts.namespace,
     extraNamespaces: opts.extraNamespaces,

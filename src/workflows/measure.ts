@@ -86,6 +86,10 @@ export const rejectReplanUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'rejec
   UPDATE_NAMES['reject-replan'],
 );
 export const cancelUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'cancel'>]>(UPDATE_NAMES.cancel);
+export const verifyUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'verify'>]>(UPDATE_NAMES.verify);
+export const rejectVerificationUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'reject-verification'>]>(
+  UPDATE_NAMES['reject-verification'],
+);
 export const reassignUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'reassign'>]>(UPDATE_NAMES.reassign);
 export const amendUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'amend'>]>(UPDATE_NAMES.amend);
 /** Another measure tells this one that a milestone it depends on changed. */
@@ -99,12 +103,16 @@ export const UPDATES = {
   'approve-replan': approveReplanUpdate,
   'reject-replan': rejectReplanUpdate,
   cancel: cancelUpdate,
+  verify: verifyUpdate,
+  'reject-verification': rejectVerificationUpdate,
   reassign: reassignUpdate,
   amend: amendUpdate,
 } as const;
 
 /** The notifier and observer loops, the queue of news for dependents, and continue-as-new (see the module comment). */
 const ENGINE_V2 = 'engine-v2-observer-and-gap-catch-up';
+/** Segregation of duties: `verification: required` holds a completion for a second person. */
+const VERIFICATION = 'verification-required';
 
 function refusal(problems: Problem[]): ApplicationFailure {
   return ApplicationFailure.create({
@@ -116,11 +124,16 @@ function refusal(problems: Problem[]): ApplicationFailure {
 }
 
 /** Every reason to refuse `args` as a command of `type` now; never throws. */
-function refusalsOf(state: MeasureState, type: CommandType, args: unknown): { problems: Problem[]; env?: Envelope } {
+function refusalsOf(
+  state: MeasureState,
+  type: CommandType,
+  args: unknown,
+  verification: boolean,
+): { problems: Problem[]; env?: Envelope } {
   try {
     const parsed = parseUpdateArgs(type, args);
     if (!parsed.ok) return { problems: parsed.problems };
-    const env: Envelope = { actor: parsed.actor, at: Date.now(), command: parsed.command };
+    const env: Envelope = { actor: parsed.actor, at: Date.now(), command: parsed.command, verification };
     return { problems: validateCommand(state, env), env };
   } catch (err) {
     // A rule that throws is a defect; the command is refused rather than the workflow wedged.
@@ -132,6 +145,8 @@ function refusalsOf(state: MeasureState, type: CommandType, args: unknown): { pr
 /** One durable workflow per measure, id `measure/<program>/<measure>`. */
 export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void> {
   const v2 = patched(ENGINE_V2);
+  // Completions of `verification: required` milestones wait for a second person from this version on.
+  const verification = patched(VERIFICATION);
   const state: MeasureState =
     'state' in input
       ? resumedState(input.state, input.cursor)
@@ -146,7 +161,7 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
         // The validator has checked the rules; on replay it does not run, so the handler only reads the command.
         const parsed = parseUpdateArgs(type, args);
         if (!parsed.ok) throw refusal(parsed.problems);
-        const env: Envelope = { actor: parsed.actor, at: Date.now(), command: parsed.command };
+        const env: Envelope = { actor: parsed.actor, at: Date.now(), command: parsed.command, verification };
         // Applied to a copy, so a defect in a rule can never leave the state half changed.
         const draft = JSON.parse(JSON.stringify(state)) as MeasureState;
         try {
@@ -171,7 +186,7 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
                 `この更新の引数は 1 つだけです（${args.length} 個あります）`,
               ),
             ]);
-          const { problems } = refusalsOf(state, type, args[0]);
+          const { problems } = refusalsOf(state, type, args[0], verification);
           if (problems.length) throw refusal(problems);
         },
       },

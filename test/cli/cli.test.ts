@@ -15,7 +15,7 @@ import { addDays, dateOf } from '../../src/domain/dates';
 import { createWorker } from '../../src/worker';
 import { completeUpdate, forecastUpdate, stateQuery } from '../../src/workflows/measure';
 import { memoryLedger } from '../support/mail';
-import { connectDevServer, temporalList } from '../support/temporal';
+import { connectDevServer, temporalList, TEST_KEYS, TEST_KEYS_ENV, testDataConverter } from '../support/temporal';
 
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'remediate');
@@ -35,6 +35,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
         cwd: root,
         env: {
           ...process.env,
+          ...TEST_KEYS_ENV,
           TEMPORAL_ADDRESS: inject('temporalAddress'),
           TEMPORAL_NAMESPACE: 'default',
           REMEDIATE_AS: '',
@@ -131,6 +132,7 @@ describe('remediate CLI on the dev server', () => {
     worker = await createWorker({
       connection,
       namespace: 'default',
+      keys: TEST_KEYS,
       mail: {
         transport: outboxTransport(path.join(dir, 'outbox')),
         ledger: memoryLedger(),
@@ -221,11 +223,42 @@ describe('remediate CLI on the dev server', () => {
     });
   });
 
+  it('exports the history as CSV and JSON (to a file), and refuses an unknown format with exit 2', async () => {
+    const csv = await run(['history', 'auth', '--program', program, '--format', 'csv']);
+    expect(csv.stderr).toBe('');
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.split('\r\n')[0]).toBe('at,seq,type,kind,measure,milestone,actor,level,to,details');
+    const rows = parse<Record<string, string>>(csv.stdout, { columns: true });
+    expect(rows.find((r) => r.type === 'action' && r.kind === 'completed')).toMatchObject({
+      measure: 'auth',
+      milestone: 'late',
+      actor: 'sato',
+      details: `evidence=CHG-1234; on=${today}`,
+    });
+    const file = path.join(dir, 'history.json');
+    const written = await run(['history', 'auth', '--program', program, '--format', 'json', '--out', file]);
+    expect(written).toMatchObject({ code: 0, stdout: `${file}\n` });
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { records: unknown[]; omitted: Record<string, number> };
+    expect(doc.records).toHaveLength(rows.length);
+    expect(doc.omitted).toEqual({ actions: 0, decisions: 0, notifications: 0 });
+    const xml = await run(['history', 'auth', '--program', program, '--format', 'xml']);
+    expect(xml.code).toBe(2);
+    expect(xml.stdout).toBe('');
+    expect(xml.stderr.trim()).toBe(
+      '--format: must be text, json or csv: xml / text・json・csv のいずれかを指定してください: xml',
+    );
+  });
+
   it('refuses an unauthorised action with exit 2 and leaves no trace in history', async () => {
     const handle = () =>
       import('@temporalio/client').then(async ({ Connection, Client }) => {
         const c = await Connection.connect({ address: inject('temporalAddress') });
-        return { c, h: new Client({ connection: c }).workflow.getHandle(`measure/${program}/auth`) };
+        return {
+          c,
+          h: new Client({ connection: c, dataConverter: testDataConverter }).workflow.getHandle(
+            `measure/${program}/auth`,
+          ),
+        };
       });
     const { c, h } = await handle();
     const before = (await h.fetchHistory()).events?.length ?? 0;

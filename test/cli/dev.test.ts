@@ -1,10 +1,11 @@
 /**
  * `remediate dev`, the main job, as a user runs it: starts the local server with SQLite under the var
  * folder, runs the worker, applies the example plan and prints the status; Ctrl-C (SIGINT) stops it
- * cleanly; a second start keeps all state.
+ * cleanly; a second start keeps all state. With no key configured, the first start creates the local
+ * key file and the database holds the plan encrypted; the second start reuses the key.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,16 @@ const root = path.join(__dirname, '..', '..');
 /** This process's environment without settings that would point `dev` elsewhere. */
 const cleanEnv = Object.fromEntries(
   Object.entries(process.env).filter(
-    ([k]) => !k.startsWith('TEMPORAL_') && !['REMEDIATE_AS', 'SMTP_URL', 'REMEDIATE_VAR_DIR'].includes(k),
+    ([k]) =>
+      !k.startsWith('TEMPORAL_') &&
+      ![
+        'REMEDIATE_AS',
+        'SMTP_URL',
+        'REMEDIATE_VAR_DIR',
+        'REMEDIATE_KEYS',
+        'REMEDIATE_KEY_FILE',
+        'REMEDIATE_CODEC_PORT',
+      ].includes(k),
   ),
 );
 
@@ -23,6 +33,7 @@ function devSession(
   varDir: string,
   port: number,
   uiPort: number,
+  codecPort: number,
   extraEnv: Record<string, string> = {},
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -31,7 +42,7 @@ function devSession(
       ['dev', '--port', String(port), '--ui-port', String(uiPort)],
       {
         cwd: root,
-        env: { ...cleanEnv, REMEDIATE_VAR_DIR: varDir, ...extraEnv },
+        env: { ...cleanEnv, REMEDIATE_VAR_DIR: varDir, REMEDIATE_CODEC_PORT: String(codecPort), ...extraEnv },
       },
     );
     let out = '';
@@ -57,8 +68,9 @@ describe('remediate dev', () => {
     const varDir = mkdtempSync(path.join(os.tmpdir(), 'remediate-dev-'));
     const port = await findFreePort();
     const uiPort = await findFreePort();
+    const codecPort = await findFreePort();
 
-    const first = await devSession(varDir, port, uiPort);
+    const first = await devSession(varDir, port, uiPort, codecPort);
     expect(first.code).toBe(0);
     expect(first.out).toContain('plan ly-2024 applied as suzuki: 8 started, 0 amended, 0 unchanged');
     expect(first.out).toContain('program ly-2024: 8 measures');
@@ -67,12 +79,21 @@ describe('remediate dev', () => {
     expect(first.out).toContain(path.join(varDir, 'outbox'));
     expect(first.out).toContain('stopped.');
     expect(existsSync(path.join(varDir, 'temporal.db'))).toBe(true);
+    expect(first.out).toMatch(/created the encryption key local-\d{8} in .*keys \(mode 0600\)/);
+    expect(first.out).toContain(`codec:        http://127.0.0.1:${codecPort}`);
+    expect(statSync(path.join(varDir, 'keys')).mode & 0o777).toBe(0o600);
+    const key = readFileSync(path.join(varDir, 'keys'), 'utf8');
+    // The main job is encrypted by default: the plan's titles are not in the database in clear.
+    for (const f of readdirSync(varDir).filter((n) => n.startsWith('temporal.db')))
+      expect(readFileSync(path.join(varDir, f)).includes('Separate the authentication infrastructure')).toBe(false);
 
     // REMEDIATE_LANG is one of the settings read once at start-up: the status table is in Japanese.
-    const second = await devSession(varDir, port, uiPort, { REMEDIATE_LANG: 'ja' });
+    const second = await devSession(varDir, port, uiPort, codecPort, { REMEDIATE_LANG: 'ja' });
     expect(second.code).toBe(0);
     expect(second.out).toContain('plan ly-2024 applied as suzuki: 0 started, 0 amended, 8 unchanged');
     expect(second.out).toContain('program ly-2024: 8 measures');
     expect(second.out).toMatch(/auth-separation\s+認証基盤の分離/);
+    expect(second.out).not.toContain('created the encryption key');
+    expect(readFileSync(path.join(varDir, 'keys'), 'utf8')).toBe(key);
   });
 });

@@ -4,7 +4,8 @@
  * update is refused (the CLI exits non-zero, the failure names the problem, the history does not grow);
  * each signal is dropped (the workflow keeps running, its state query answers, and what it knows of
  * other measures is unchanged). Afterwards the same measure still takes a valid command. Against the
- * shared dev server of the test run, with a real worker in this process.
+ * shared dev server of the test run, with a real worker in this process. The CLI goes through a codec
+ * endpoint with the test keys, as a person holding the key would: failures are encrypted otherwise.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,9 +16,11 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { outboxTransport } from '../../src/activities/mail';
 import { addDays, dateOf } from '../../src/domain/dates';
+import { EncryptionCodec } from '../../src/client/codec';
+import { startCodecServer, type CodecServer } from '../../src/local/codec-server';
 import { createWorker } from '../../src/worker';
 import { memoryLedger } from '../support/mail';
-import { connectDevServer } from '../support/temporal';
+import { connectDevServer, TEST_KEYS, TEST_KEYS_ENV } from '../support/temporal';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -28,7 +31,10 @@ interface Run {
   timedOut: boolean;
 }
 
-/** Runs the Temporal CLI against the shared dev server; never rejects. */
+/** The codec endpoint the Temporal CLI encodes inputs and decodes results and failures through (set in beforeAll). */
+let codec: CodecServer | undefined;
+
+/** Runs the Temporal CLI against the shared dev server, through the codec endpoint; never rejects. */
 function temporal(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
@@ -42,6 +48,7 @@ function temporal(args: string[]): Promise<Run> {
         '--disable-config-file',
         '--command-timeout',
         '10s',
+        ...(codec ? ['--codec-endpoint', codec.url] : []),
       ],
       { timeout: 15_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
@@ -61,7 +68,12 @@ function remediate(args: string[]): Promise<Run> {
       {
         cwd: root,
         timeout: 60_000,
-        env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default' },
+        env: {
+          ...process.env,
+          ...TEST_KEYS_ENV,
+          TEMPORAL_ADDRESS: inject('temporalAddress'),
+          TEMPORAL_NAMESPACE: 'default',
+        },
       },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
@@ -505,10 +517,12 @@ describe('a raw client sending malformed and hostile payloads to a measure', () 
   };
 
   beforeAll(async () => {
+    codec = await startCodecServer({ codec: new EncryptionCodec(TEST_KEYS), port: 0, allowedOrigins: [] });
     native = await NativeConnection.connect({ address: inject('temporalAddress') });
     worker = await createWorker({
       connection: native,
       namespace: 'default',
+      keys: TEST_KEYS,
       mail: {
         transport: outboxTransport(path.join(dir, 'outbox')),
         ledger: memoryLedger(),
@@ -539,6 +553,7 @@ describe('a raw client sending malformed and hostile payloads to a measure', () 
     await running;
     await connection?.close();
     await native?.close();
+    await codec?.close();
   });
 
   describe.each([

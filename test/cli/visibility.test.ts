@@ -17,7 +17,7 @@ import { workflowsPath } from '../../src/worker';
 import { STATUS } from '../../src/workflows/search-attributes';
 import { flakyRelay } from '../support/faults-mail';
 import { slotSoon } from '../support/slots';
-import { temporalList } from '../support/temporal';
+import { temporalList, testDataConverter } from '../support/temporal';
 
 /** Zones far enough apart that in at least one of them the next two minutes do not cross midnight. */
 
@@ -90,11 +90,17 @@ describe('visibility while mail is being retried, on the dev server', () => {
       namespace: 'default',
       taskQueue,
       workflowsPath,
+      dataConverter: testDataConverter,
       activities: relay.activities,
     });
     running = worker.run();
     connection = await Connection.connect({ address: inject('temporalAddress') });
-    client = new Client({ connection, namespace: 'default', interceptors: { workflow: [ownQueue] } });
+    client = new Client({
+      connection,
+      namespace: 'default',
+      dataConverter: testDataConverter,
+      interceptors: { workflow: [ownQueue] },
+    });
   });
   afterAll(async () => {
     await client?.workflow

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { WORKER_E2E_NAMESPACE } from '../global-setup';
 import { startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
+import { TEST_KEYS_ENV } from '../support/temporal';
 import { slotSoon } from '../support/slots';
 
 const root = path.join(__dirname, '..', '..');
@@ -33,6 +34,7 @@ describe('remediate worker with SMTP on the dev server', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-worker-'));
     const env = {
       ...process.env,
+      ...TEST_KEYS_ENV,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_NAMESPACE: WORKER_E2E_NAMESPACE,
       SMTP_URL: smtp.url,

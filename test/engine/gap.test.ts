@@ -31,7 +31,7 @@ import { statesFromPlan } from '../../src/domain/simulate';
 import { workflowsPath } from '../../src/worker';
 import { stateQuery, TASK_QUEUE } from '../../src/workflows/measure';
 import { flakyRelay, RELAY_DOWN } from '../support/faults-mail';
-import { createTimeSkippingEnv, registerSearchAttributes } from '../support/temporal';
+import { createTimeSkippingEnv, registerSearchAttributes, testDataConverter } from '../support/temporal';
 
 const ZONE = 'Asia/Tokyo';
 const HOUR = 3_600_000;
@@ -97,6 +97,7 @@ describe('measure workflow while the mail relay is down, on the time-skipping se
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowsPath,
+      dataConverter: testDataConverter,
       activities: relay.activities,
     });
     running = worker.run();

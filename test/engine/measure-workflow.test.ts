@@ -23,7 +23,7 @@ import { workflowsPath } from '../../src/worker';
 import { stateQuery, TASK_QUEUE } from '../../src/workflows/measure';
 import { temporal } from '@temporalio/proto';
 import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
-import { createTimeSkippingEnv, registerSearchAttributes } from '../support/temporal';
+import { createTimeSkippingEnv, registerSearchAttributes, testDataConverter } from '../support/temporal';
 
 const ZONE = 'Asia/Tokyo';
 
@@ -115,6 +115,7 @@ describe('measure workflow on the time-skipping server', () => {
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowsPath,
+      dataConverter: testDataConverter,
       activities: {
         sendNotification: async (p: NotificationPayload) => {
           calls.push({ p, scheduledAt: Context.current().info.currentAttemptScheduledTimestampMs });

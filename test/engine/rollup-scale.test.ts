@@ -25,7 +25,7 @@ import { createWorker } from '../../src/worker';
 import { PROGRAM } from '../../src/workflows/search-attributes';
 import { ROLLUP_SCALE_NAMESPACE } from '../global-setup';
 import { memoryLedger } from '../support/mail';
-import { connectDevServer } from '../support/temporal';
+import { connectDevServer, TEST_KEYS } from '../support/temporal';
 
 const MEASURES = 2000;
 const program = `scale-${Date.now().toString(36)}`;
@@ -158,6 +158,7 @@ describe('the roll-up of 2,000 measures on the dev server', () => {
       connection: native,
       namespace: ROLLUP_SCALE_NAMESPACE,
       varDir: dir,
+      keys: TEST_KEYS,
       mail: {
         transport: outboxTransport(path.join(dir, 'outbox')),
         ledger: memoryLedger(),

@@ -31,7 +31,7 @@ import { REPORT_TRACK } from '../../src/domain/report-track';
 import { createWorker } from '../../src/worker';
 import { ROLLUP_NAMESPACE } from '../global-setup';
 import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
-import { connectDevServer } from '../support/temporal';
+import { connectDevServer, TEST_KEYS } from '../support/temporal';
 
 const program = `rollup-${Date.now().toString(36)}`;
 const zone = 'Asia/Tokyo';
@@ -140,6 +140,7 @@ describe('the roll-up on the dev server', () => {
       connection: native,
       namespace: ROLLUP_NAMESPACE,
       varDir: dir,
+      keys: TEST_KEYS,
       mail: { transport: smtpTransport(smtp.url), ledger: memoryLedger(), from: 'tracker@example.jp' },
     });
     running = worker.run();

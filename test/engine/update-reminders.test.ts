@@ -35,7 +35,7 @@ import { workflowsPath } from '../../src/worker';
 import { programStateQuery } from '../../src/workflows/program';
 import { progressUpdateWorkflow } from '../../src/workflows/update';
 import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
-import { createTimeSkippingEnv, registerSearchAttributes } from '../support/temporal';
+import { createTimeSkippingEnv, registerSearchAttributes, testDataConverter } from '../support/temporal';
 
 const ZONE = 'Asia/Tokyo';
 const PROGRAM = 'reminders';
@@ -178,6 +178,7 @@ describe('progress update reminders on the time-skipping server', () => {
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowsPath,
+      dataConverter: testDataConverter,
       activities: {
         ...createNotificationActivities(mail),
         compileDraft,

@@ -13,7 +13,7 @@
  *   of `chart.ts` (built from the same projection) as inline SVG with its text alternative.
  */
 import MarkdownIt from 'markdown-it';
-import { dateOf, type LocalDate } from '../dates';
+import { addDays, dateOf, instantOf, type LocalDate } from '../dates';
 import type { MeasureState, MilestoneState } from '../model';
 import type { Lang, Localized } from '../plan';
 import { milestoneStatus } from '../status';
@@ -172,6 +172,10 @@ function milestonePublicStatus(state: MeasureState, ms: MilestoneState, now: num
       return 'cancelled';
     case 'overdue':
       return 'delayed';
+    case 'awaiting-verification':
+      // Not completed until a second person confirms it: the public sees it open, late once its date passed.
+      if (now >= instantOf(addDays(ms.due, 1), '00:00', state.program.timezone)) return 'delayed';
+      return ms.due !== ms.originalDue ? 'rescheduled' : 'in-progress';
     case 'at-risk':
     case 'on-track':
       return ms.due !== ms.originalDue ? 'rescheduled' : 'in-progress';

@@ -9,6 +9,7 @@
  * Pure and deterministic: the same states and instant give the same bytes on every machine.
  */
 import { stringify } from 'csv-stringify/sync';
+import { csvCell } from '../history';
 import { addDays, dateOf, formatInstant, instantOf, type LocalDate } from '../dates';
 import { reportDeadlines, type ReportDeadline } from '../report-track';
 import { own } from '../limits';
@@ -327,11 +328,12 @@ export const REGULATOR_CSV_COLUMNS: ReadonlyArray<{ header: string; value: (r: R
 /**
  * The report as CSV (RFC 4180: CRLF line ends, a header row, one row per milestone). Absent values
  * are empty cells; lists are joined with `; `; the `changes` column holds the milestone's change log
- * in the POA&M style of `formatChange`. Texts with commas, quotes or line breaks are quoted.
+ * in the POA&M style of `formatChange`. Texts with commas, quotes or line breaks are quoted, and a
+ * cell a spreadsheet would run as a formula (`= + - @`...) starts with `'` (see `csvCell`).
  */
 export function regulatorCsv(report: RegulatorReport): string {
   const header = REGULATOR_CSV_COLUMNS.map((c) => c.header);
-  const body = report.rows.map((r) => REGULATOR_CSV_COLUMNS.map((c) => c.value(r)));
+  const body = report.rows.map((r) => REGULATOR_CSV_COLUMNS.map((c) => csvCell(c.value(r))));
   return stringify([header, ...body], { record_delimiter: 'windows' });
 }
 
@@ -426,6 +428,7 @@ const DEADLINE_WORDS: Record<Lang, Record<ReportDeadline['outcome'], string>> = 
 const WORDS: Record<Lang, Record<MilestoneStatus | ChangeEntry['kind'] | ChangeEntry['decision'], string>> = {
   ja: {
     done: '完了',
+    'awaiting-verification': '確認待ち',
     overdue: '期限超過',
     'at-risk': '遅延リスク',
     'on-track': '順調',
@@ -437,6 +440,7 @@ const WORDS: Record<Lang, Record<MilestoneStatus | ChangeEntry['kind'] | ChangeE
   },
   en: {
     done: 'done',
+    'awaiting-verification': 'awaiting verification',
     overdue: 'overdue',
     'at-risk': 'at risk',
     'on-track': 'on track',
@@ -492,7 +496,7 @@ export function regulatorMarkdown(report: RegulatorReport, lang: Lang): string {
     out.push(`- ${L.directive}: ${line(`${p.directive.ref} (${p.directive.issuer}, ${p.directive.issuedOn})`)}`);
   out.push(`- ${L.asOf}: ${report.asOf}`, '');
 
-  const statuses: MilestoneStatus[] = ['overdue', 'at-risk', 'on-track', 'done', 'cancelled'];
+  const statuses: MilestoneStatus[] = ['overdue', 'at-risk', 'awaiting-verification', 'on-track', 'done', 'cancelled'];
   out.push(`## ${L.summary}`, '');
   out.push(
     ...table(
