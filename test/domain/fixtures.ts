@@ -14,6 +14,15 @@ import type { MeasureState, PlannedNotification } from '../../src/domain/model';
 import { validatePlan, type Plan } from '../../src/domain/plan';
 import { notificationsBetween } from '../../src/domain/planner';
 import { formatProblem, type Problem } from '../../src/domain/problems';
+import {
+  applyDependencyNews,
+  dependencyNews,
+  dueNotifications,
+  markDealtWith,
+  nextEngineAt,
+  recordNotification,
+  undeliverable,
+} from '../../src/domain/engine';
 import { applyCommand, validateCommand, type Command } from '../../src/domain/reducer';
 import { statesFromPlan } from '../../src/domain/simulate';
 
@@ -184,4 +193,29 @@ export function brief(n: PlannedNotification): string {
 /** `brief` of every notification with `from <= at < until`. */
 export function briefs(state: MeasureState, from: string, until: string): string[] {
   return between(state, from, until).map(brief);
+}
+
+/** Runs the engine of every state over `[sentUntil, until)`: what the measure workflows' notifiers do. */
+export function runEngine(states: MeasureState[], until: number): void {
+  for (;;) {
+    const next = states.map((s) => ({ s, at: nextEngineAt(s) ?? Infinity })).filter((x) => x.at < until);
+    if (next.length === 0) return;
+    const at = Math.min(...next.map((x) => x.at));
+    for (const { s } of next.filter((x) => x.at === at)) {
+      for (const n of dueNotifications(s, at)) recordNotification(s, n, undeliverable(n));
+      markDealtWith(s, at);
+    }
+  }
+}
+
+/** Runs the engine up to Tokyo time `at`, then gives the command and tells the dependents, as the workflows do. */
+export function step(states: MeasureState[], measure: string, actor: string, at: string, command: Command): void {
+  runEngine(states, tokyo(at));
+  const state = states.find((s) => s.measure.id === measure);
+  if (!state) throw new Error(`no measure ${measure}`);
+  accept(state, actor, at, command);
+  for (const news of dependencyNews(state, 'milestone' in command ? command.milestone : undefined)) {
+    const other = states.find((s) => s.measure.id === news.measure);
+    if (other) applyDependencyNews(other, news.ref, news.info);
+  }
 }

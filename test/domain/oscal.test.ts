@@ -15,15 +15,6 @@ import { join } from 'node:path';
 import MarkdownIt from 'markdown-it';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/domain/dates';
-import {
-  applyDependencyNews,
-  dependencyNews,
-  dueNotifications,
-  markDealtWith,
-  nextEngineAt,
-  recordNotification,
-  undeliverable,
-} from '../../src/domain/engine';
 import type { MeasureState } from '../../src/domain/model';
 import { validatePlan, type Plan } from '../../src/domain/plan';
 import { formatProblem } from '../../src/domain/problems';
@@ -31,35 +22,10 @@ import type { Command } from '../../src/domain/reducer';
 import { regulatorOscal, regulatorOscalJson, type OscalPoam, type OscalProp } from '../../src/domain/reports/oscal';
 import { regulatorReport, type RegulatorReport, type RegulatorRow } from '../../src/domain/reports/regulator';
 import { repoRoot } from '../../src/local/tools';
-import { accept, rawPlan, statesAt, tokyo } from './fixtures';
+import { rawPlan, statesAt, tokyo, runEngine, step } from './fixtures';
 
 // The scenario of regulator-report.test.ts (runEngine and step as there), with a cancelled third
 // measure and hostile texts added.
-
-/** Runs the engine of every state over `[sentUntil, until)`: what the measure workflows' notifiers do. */
-function runEngine(states: MeasureState[], until: number): void {
-  for (;;) {
-    const next = states.map((s) => ({ s, at: nextEngineAt(s) ?? Infinity })).filter((x) => x.at < until);
-    if (next.length === 0) return;
-    const at = Math.min(...next.map((x) => x.at));
-    for (const { s } of next.filter((x) => x.at === at)) {
-      for (const n of dueNotifications(s, at)) recordNotification(s, n, undeliverable(n));
-      markDealtWith(s, at);
-    }
-  }
-}
-
-/** Runs the engine up to Tokyo time `at`, then gives the command and tells the dependents, as the workflows do. */
-function step(states: MeasureState[], measure: string, actor: string, at: string, command: Command): void {
-  runEngine(states, tokyo(at));
-  const state = states.find((s) => s.measure.id === measure);
-  if (!state) throw new Error(`no measure ${measure}`);
-  accept(state, actor, at, command);
-  for (const news of dependencyNews(state, 'milestone' in command ? command.milestone : undefined)) {
-    const other = states.find((s) => s.measure.id === news.measure);
-    if (other) applyDependencyNews(other, news.ref, news.info);
-  }
-}
 
 /** Markdown, HTML, JSON and line structure, white space at both ends, a backslash, U+2028 and an emoji. */
 const HOSTILE =

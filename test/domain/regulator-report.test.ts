@@ -10,19 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import {
-  applyDependencyNews,
-  dependencyNews,
-  dueNotifications,
-  markDealtWith,
-  nextEngineAt,
-  recordNotification,
-  undeliverable,
-} from '../../src/domain/engine';
 import type { MeasureState } from '../../src/domain/model';
 import { parsePlanText, validatePlan, type Plan } from '../../src/domain/plan';
 import { formatProblem } from '../../src/domain/problems';
-import type { Command } from '../../src/domain/reducer';
 import {
   regulatorCsv,
   regulatorJson,
@@ -32,32 +22,7 @@ import {
   type RegulatorRow,
 } from '../../src/domain/reports/regulator';
 import { statesFromPlan } from '../../src/domain/simulate';
-import { accept, basePlan, rawPlan, statesAt, tokyo } from './fixtures';
-
-/** Runs the engine of every state over `[sentUntil, until)`: what the measure workflows' notifiers do. */
-function runEngine(states: MeasureState[], until: number): void {
-  for (;;) {
-    const next = states.map((s) => ({ s, at: nextEngineAt(s) ?? Infinity })).filter((x) => x.at < until);
-    if (next.length === 0) return;
-    const at = Math.min(...next.map((x) => x.at));
-    for (const { s } of next.filter((x) => x.at === at)) {
-      for (const n of dueNotifications(s, at)) recordNotification(s, n, undeliverable(n));
-      markDealtWith(s, at);
-    }
-  }
-}
-
-/** Runs the engine up to Tokyo time `at`, then gives the command and tells the dependents, as the workflows do. */
-function step(states: MeasureState[], measure: string, actor: string, at: string, command: Command): void {
-  runEngine(states, tokyo(at));
-  const state = states.find((s) => s.measure.id === measure);
-  if (!state) throw new Error(`no measure ${measure}`);
-  accept(state, actor, at, command);
-  for (const news of dependencyNews(state, 'milestone' in command ? command.milestone : undefined)) {
-    const other = states.find((s) => s.measure.id === news.measure);
-    if (other) applyDependencyNews(other, news.ref, news.info);
-  }
-}
+import { basePlan, rawPlan, statesAt, tokyo, runEngine, step } from './fixtures';
 
 const EXTENSION_REASON = 'Vendor delay, "phase 2" slipped\nContract signed 2025-04-09';
 const PENDING_REASON = 'Test window | needs <two> weeks';
