@@ -39,6 +39,18 @@ export const workflowsPath =
     existsSync(f),
   ) ?? path.join(__dirname, 'workflows');
 
+/**
+ * The worker's concurrency, chosen for the 09:00 burst (a thousand reminders due at one instant; see
+ * the README's figures): enough activity slots that every due send is in flight at once, waiting for
+ * one of the SMTP pool's connections (MAIL_TIMING.poolConnections) rather than for a slot, and a
+ * workflow cache larger than the burst so no workflow is replayed from history in the middle of it.
+ */
+export const WORKER_TUNING = {
+  maxConcurrentActivityTaskExecutions: 200,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxCachedWorkflows: 2000,
+} as const;
+
 /** Builds the worker for the measure, program and update workflows on `taskQueue`. */
 export async function createWorker(opts: {
   connection: NativeConnection;
@@ -69,6 +81,7 @@ export async function createWorker(opts: {
       ...createNotificationActivities(opts.mail),
       ...createRollupActivities({ ...opts.mail, varDir }),
     },
+    ...WORKER_TUNING,
   });
 }
 

@@ -5,10 +5,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createTransport } from 'nodemailer';
 import type { NotificationPayload, Recipient } from '../domain/model';
 import type { Lang } from '../domain/plan';
+import { MAIL_TIMING } from '../domain/limits';
 import { FAILURE } from '../domain/names';
 import { renderNotification } from './messages';
 
@@ -28,6 +30,8 @@ export interface OutgoingMail {
 /** Delivers one email; throws when it could not (the activity then retries). */
 export interface MailTransport {
   send(msg: OutgoingMail): Promise<void>;
+  /** Closes open connections (the SMTP pool) when the worker stops. */
+  close?(): Promise<void>;
 }
 
 /** Remembers which emails went out, across worker restarts, so a retried activity does not send them again. */
@@ -67,17 +71,64 @@ export function fileLedger(dir: string): SentLedger {
   };
 }
 
+/** `work`, or an error naming `what` when it has not settled after `ms`. */
+async function withDeadline<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer from the relay within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
- * Real SMTP. The timeouts are set below nodemailer's defaults (minutes) so a hanging relay fails
- * inside the activity's one-minute start-to-close timeout and is retried; parameters in the URL win.
+ * Real SMTP through a pool of `MAIL_TIMING.poolConnections` connections, so a burst of reminders
+ * shares a few open connections instead of a handshake per email. Each email has a hard deadline
+ * (`MAIL_TIMING`) shorter than the activity's timeouts; parameters in the URL win over the defaults.
  */
 export function smtpTransport(url: string): MailTransport {
-  const mailer = createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 });
+  const mailer = createTransport({
+    url,
+    pool: true,
+    maxConnections: MAIL_TIMING.poolConnections,
+    connectionTimeout: MAIL_TIMING.connectionTimeoutMs,
+    greetingTimeout: MAIL_TIMING.greetingTimeoutMs,
+    socketTimeout: MAIL_TIMING.socketTimeoutMs,
+  });
   return {
     async send(msg) {
-      await mailer.sendMail(msg);
+      await withDeadline(MAIL_TIMING.sendDeadlineMs, `sending ${msg.messageId}`, mailer.sendMail(msg));
+    },
+    close() {
+      mailer.close();
+      return Promise.resolve();
     },
   };
+}
+
+/**
+ * Runs `work` inside an activity, heartbeating every `MAIL_TIMING.heartbeatEveryMs` until it ends, so
+ * the server notices a killed worker after the heartbeat timeout while a slow but live send is never
+ * given up on (and never attempted a second time in parallel). Outside an activity (unit tests) it
+ * just runs `work`.
+ */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    return work();
+  }
+  const beat = setInterval(() => ctx.heartbeat(), MAIL_TIMING.heartbeatEveryMs);
+  try {
+    ctx.heartbeat();
+    return await work();
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 /** Characters safe in a file name on every platform. */
@@ -195,47 +246,51 @@ export function byLanguage(recipients: readonly Recipient[]): Array<[Lang, Recip
  */
 export function createNotificationActivities(deps: { transport: MailTransport; ledger: SentLedger; from: string }) {
   return {
-    async sendNotification(p: NotificationPayload): Promise<{ sent: string[]; skipped: string[] }> {
-      const n = p.notification;
-      if (p.recipients.length === 0) throw badNotification(`notification ${n.key} has no recipients`);
-      const bad = p.recipients.filter((r) => !isEmailAddress(r.email) || (r.lang !== 'ja' && r.lang !== 'en'));
-      if (bad.length) {
-        throw badNotification(
-          `notification ${n.key}: invalid email address or language for ${bad.map((r) => `${r.id} <${r.email}> (${String(r.lang)})`).join(', ')}`,
-        );
-      }
-
-      const sent: string[] = [];
-      const skipped: string[] = [];
-      for (const [lang, group] of byLanguage(p.recipients)) {
-        // Programs share the ledger: the notification key is unique within a program only.
-        const key = `${p.program.id}/${n.key}#${lang}`;
-        if (await deps.ledger.has(key)) {
-          skipped.push(key);
-          continue;
-        }
-        const { subject, text, html } = renderNotification(p, lang);
-        await deps.transport.send({
-          from: deps.from,
-          to: group.map(formatAddress),
-          subject,
-          text,
-          html,
-          messageId: `<${sha256(key).slice(0, 32)}@remediation-tracker>`,
-          headers: {
-            'X-Remediation-Program': p.program.id,
-            'X-Remediation-Key': n.key,
-            'X-Remediation-Kind': n.kind,
-            'X-Remediation-Level': String(n.level),
-            'Content-Language': lang,
-            // RFC 3834: tells mail servers and out-of-office responders not to auto-reply.
-            'Auto-Submitted': 'auto-generated',
-          },
-        });
-        await deps.ledger.add(key);
-        sent.push(key);
-      }
-      return { sent, skipped };
+    sendNotification(p: NotificationPayload): Promise<{ sent: string[]; skipped: string[] }> {
+      return heartbeating(() => send(p));
     },
   };
+
+  async function send(p: NotificationPayload): Promise<{ sent: string[]; skipped: string[] }> {
+    const n = p.notification;
+    if (p.recipients.length === 0) throw badNotification(`notification ${n.key} has no recipients`);
+    const bad = p.recipients.filter((r) => !isEmailAddress(r.email) || (r.lang !== 'ja' && r.lang !== 'en'));
+    if (bad.length) {
+      throw badNotification(
+        `notification ${n.key}: invalid email address or language for ${bad.map((r) => `${r.id} <${r.email}> (${String(r.lang)})`).join(', ')}`,
+      );
+    }
+
+    const sent: string[] = [];
+    const skipped: string[] = [];
+    for (const [lang, group] of byLanguage(p.recipients)) {
+      // Programs share the ledger: the notification key is unique within a program only.
+      const key = `${p.program.id}/${n.key}#${lang}`;
+      if (await deps.ledger.has(key)) {
+        skipped.push(key);
+        continue;
+      }
+      const { subject, text, html } = renderNotification(p, lang);
+      await deps.transport.send({
+        from: deps.from,
+        to: group.map(formatAddress),
+        subject,
+        text,
+        html,
+        messageId: `<${sha256(key).slice(0, 32)}@remediation-tracker>`,
+        headers: {
+          'X-Remediation-Program': p.program.id,
+          'X-Remediation-Key': n.key,
+          'X-Remediation-Kind': n.kind,
+          'X-Remediation-Level': String(n.level),
+          'Content-Language': lang,
+          // RFC 3834: tells mail servers and out-of-office responders not to auto-reply.
+          'Auto-Submitted': 'auto-generated',
+        },
+      });
+      await deps.ledger.add(key);
+      sent.push(key);
+    }
+    return { sent, skipped };
+  }
 }

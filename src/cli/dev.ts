@@ -136,6 +136,7 @@ export async function runDev(opts: {
   try {
     await running;
   } finally {
+    await mail.transport.close?.();
     await connection.close();
     await workerConnection.close();
     if (server) await server.stop();

@@ -11,7 +11,9 @@ import { historyCsv } from '../domain/history';
 import { formatProblem, problem, ProblemError } from '../domain/problems';
 import type { Target } from '../domain/refs';
 import { REPORT_TRACK } from '../domain/report-track';
-import { loadSettings, SettingsError, type Settings } from '../settings';
+import { EncryptionCodec } from '../client/codec';
+import { startCodecServer } from '../local/codec-server';
+import { loadSettings, requireKeys, SettingsError, type Settings } from '../settings';
 import { connectWorker, createWorker, mailOf } from '../worker';
 import { actorOf, EXIT, historyDocument, parseTarget, renderReport, runSimulation, statusDocument } from './commands';
 import { runDev } from './dev';
@@ -29,6 +31,35 @@ async function withClient<T>(settings: Settings, fn: (client: Client) => Promise
   } finally {
     await connection.close();
   }
+}
+
+/** A port option's value (1-65535), else a ProblemError naming the option. */
+function portOption(name: string, value: string): number {
+  const v = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(v) || v < 1 || v > 65535)
+    throw new ProblemError([
+      problem(name, `not a port (1-65535): ${value}`, `ポート番号（1-65535）ではありません: ${value}`),
+    ]);
+  return v;
+}
+
+/** An origin (`scheme://host[:port]`, as a browser sends it), else a ProblemError naming the option. */
+function originOption(name: string, value: string): string {
+  let origin: string | undefined;
+  try {
+    origin = new URL(value).origin;
+  } catch {
+    origin = undefined;
+  }
+  if (origin === undefined || origin === 'null' || origin !== value.replace(/\/$/, ''))
+    throw new ProblemError([
+      problem(
+        name,
+        `not an origin (expected scheme://host[:port], e.g. http://localhost:8233): ${value}`,
+        `オリジン（例 http://localhost:8233）ではありません: ${value}`,
+      ),
+    ]);
+  return origin;
 }
 
 /** Builds the command tree. */
@@ -431,7 +462,54 @@ function buildProgram(settings: Settings): Command {
       const { connection, namespace, address } = await connectWorker(settings.env);
       const worker = await createWorker({ connection, namespace, mail, varDir: settings.varDir });
       out(`worker on ${address} (namespace ${namespace}), mail: ${mail.describe}`);
-      await worker.run();
+      try {
+        await worker.run();
+      } finally {
+        await mail.transport.close?.();
+      }
+    });
+
+  program
+    .command('codec-server')
+    .description(
+      'the codec endpoint for the Temporal UI and CLI: decrypts payloads with the configured keys (REMEDIATE_KEYS / REMEDIATE_KEY_FILE)',
+    )
+    .option('--port <port>', 'port to listen on', '8234')
+    .option('--host <host>', "address to listen on (0.0.0.0 in a container, behind the UI's SSO)", '127.0.0.1')
+    .option(
+      '--cors-origin <origin>',
+      'origin of the Temporal UI allowed to call it from a browser (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .action(async (o: { port: string; host: string; corsOrigin: string[] }) => {
+      const port = portOption('--port', o.port);
+      const origins = o.corsOrigin.map((v) => originOption('--cors-origin', v));
+      const server = await startCodecServer({
+        codec: new EncryptionCodec(requireKeys(settings)),
+        port,
+        host: o.host,
+        allowedOrigins: origins,
+        keepAlive: true,
+      }).catch((e: unknown) => {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL' && code !== 'EACCES') throw e;
+        throw new ProblemError([
+          problem(
+            '--port',
+            `cannot listen on ${o.host}:${port} (${code})`,
+            `${o.host}:${port} で待ち受けできません（${code}）`,
+          ),
+        ]);
+      });
+      out(
+        `codec endpoint on ${server.url} (current key ${requireKeys(settings).current}); browsers answered from: ${origins.join(', ') || '(none: CLI only)'}`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
     });
 
   program
@@ -441,14 +519,8 @@ function buildProgram(settings: Settings): Command {
     .option('--port <port>', 'gRPC port', '7233')
     .option('--ui-port <port>', 'UI port', '8233')
     .action(async (o: { plan: string; port: string; uiPort: string }) => {
-      const port = Number(o.port);
-      const uiPort = Number(o.uiPort);
-      for (const [name, v] of [
-        ['--port', port],
-        ['--ui-port', uiPort],
-      ] as const)
-        if (!Number.isInteger(v) || v < 1 || v > 65535)
-          throw new ProblemError([problem(name, 'not a port (1-65535)', 'ポート番号（1-65535）ではありません')]);
+      const port = portOption('--port', o.port);
+      const uiPort = portOption('--ui-port', o.uiPort);
       await runDev({ planFile: o.plan, port, uiPort, settings, print: out });
     });
   return program;

@@ -3,6 +3,7 @@
  * reading measures and programs. Used by the CLI, `dev`, the tests and the coming web and roll-up. It
  * speaks the domain's problems (`ProblemError`); each interface turns them into its own answer.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import {
   ServiceError,
@@ -14,14 +15,24 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { authorizeApply, planApply } from '../domain/amend';
 import type { CommandFields, CommandType } from '../domain/commands';
-import { LIMITS } from '../domain/limits';
+import { LIMITS, own } from '../domain/limits';
 import type { MeasureState } from '../domain/model';
-import { FAILURE, measureWorkflowId, programWorkflowId, TASK_QUEUE, WORKFLOW_TYPE } from '../domain/names';
+import {
+  FAILURE,
+  MEMO,
+  measureWorkflowId,
+  programWorkflowId,
+  runningMeasuresQuery,
+  TASK_QUEUE,
+  WORKFLOW_TYPE,
+  type PlanMemo,
+} from '../domain/names';
 import { REPORT_TRACK } from '../domain/report-track';
 import { reportCommandUpdate } from '../workflows/program';
 import { parsePlanText, type Plan } from '../domain/plan';
 import { problem, ProblemError, type Problem } from '../domain/problems';
-import { measureInits } from '../domain/program';
+import { measureInits, type MeasureInit } from '../domain/program';
+import { parseTarget } from '../domain/refs';
 import type { UpdateOutcome } from '../domain/view';
 import { measureWorkflow, stateQuery, UPDATES } from '../workflows/measure';
 import { PROGRAM } from '../workflows/search-attributes';
@@ -99,16 +110,6 @@ export async function programStates(client: Client, program: string): Promise<Me
 /** gRPC's status code for a method the server does not have. */
 const GRPC_UNIMPLEMENTED = 12;
 
-/** `programStates`, or none on a server without visibility listing (Temporal's time-skipping test server). */
-async function programStatesIfListed(client: Client, program: string): Promise<MeasureState[]> {
-  try {
-    return await programStates(client, program);
-  } catch (e) {
-    if (e instanceof ServiceError && (e.cause as { code?: number } | undefined)?.code === GRPC_UNIMPLEMENTED) return [];
-    throw e;
-  }
-}
-
 async function runningState(handle: WorkflowHandle): Promise<MeasureState | undefined> {
   try {
     const d = await handle.describe();
@@ -146,45 +147,162 @@ export interface ApplyResult {
 }
 
 /**
+ * Requests `plan apply` keeps in flight at once (starts, queries, amendments). The dev server takes
+ * about this many before its own rate stops rising (see the README's figures); a cluster takes more.
+ */
+export const APPLY_CONCURRENCY = 32;
+
+/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+/** The sha256 of a measure's definition in a plan: equal digests, equal definitions (see `MeasureState.planDigest`). */
+export function planDigest(init: MeasureInit): string {
+  return createHash('sha256').update(JSON.stringify(init)).digest('hex');
+}
+
+/** A running measure as the visibility listing shows it. */
+interface Listed {
+  workflowId: string;
+  plan?: PlanMemo;
+}
+
+/**
+ * The program's running measures by measure id, from one paged listing with their plan memos;
+ * undefined on a server without visibility listing (Temporal's time-skipping test server).
+ */
+async function listedMeasures(client: Client, program: string): Promise<Map<string, Listed> | undefined> {
+  const out = new Map<string, Listed>();
+  try {
+    for await (const wf of client.workflow.list({ query: runningMeasuresQuery(program), pageSize: 500 })) {
+      const measure = wf.workflowId.slice(measureWorkflowId(program, '').length);
+      const plan = wf.memo?.[MEMO.plan] as PlanMemo | undefined;
+      out.set(measure, { workflowId: wf.workflowId, ...(plan ? { plan } : {}) });
+    }
+  } catch (e) {
+    if (e instanceof ServiceError && (e.cause as { code?: number } | undefined)?.code === GRPC_UNIMPLEMENTED)
+      return undefined;
+    throw e;
+  }
+  return out;
+}
+
+/** Whether the program's workflow exists (in any state): a program never applied has no measures. */
+async function programKnown(client: Client, program: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(programWorkflowId(program)).describe();
+    return true;
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return false;
+    throw e;
+  }
+}
+
+/**
  * `plan apply`: authorised by the running program's managers (by the file's only for a new program),
  * starts new measures with the live dates of what they depend on, amends changed ones, and refuses
  * silent changes of commitments. Nothing is changed when anything is refused.
+ *
+ * It reads the running program from one visibility listing: a measure whose memo carries the digest
+ * of its definition in this file is unchanged without asking it; only the others (changed, started
+ * by an older version, or needed for the live dates of a new measure's dependencies) are queried.
+ * Starts, queries and amendments run `APPLY_CONCURRENCY` at a time.
  */
 export async function applyPlan(client: Client, plan: Plan, actor: string): Promise<ApplyResult> {
+  const program = plan.program.id;
   const inits = measureInits(plan);
-  const running = new Map<string, MeasureState>();
-  for (const s of await programStatesIfListed(client, plan.program.id)) running.set(s.measure.id, s);
-  // Visibility may lag a moment behind a start: ask each measure of the file directly too.
+  const digest = new Map(inits.map((i) => [i.measure.id, planDigest(i)]));
+  const listed = await listedMeasures(client, program);
+  const same = (id: string) => {
+    const d = listed?.get(id)?.plan?.digest;
+    return d !== undefined && d === digest.get(id);
+  };
+  // Visibility may lag a moment behind a start: ask each measure of the file not listed directly too,
+  // unless the program was never applied (its workflow starts before any measure).
+  const askUnlisted = listed === undefined || (await programKnown(client, program));
+  const inFile = new Set(inits.map((i) => i.measure.id));
+  const wanted = new Set<string>();
   for (const init of inits) {
-    if (running.has(init.measure.id)) continue;
-    const s = await runningState(client.workflow.getHandle(measureWorkflowId(plan.program.id, init.measure.id)));
-    if (s) running.set(init.measure.id, s);
+    const id = init.measure.id;
+    if (!same(id) && (listed?.has(id) || askUnlisted)) wanted.add(id);
   }
-  const refused = authorizeApply(plan, [...running.values()], actor);
+  // Running measures the file no longer names still count for who may apply it.
+  for (const [id, l] of listed ?? []) if (!inFile.has(id) && !l.plan) wanted.add(id);
+  const running = new Map<string, MeasureState>();
+  const ask = (ids: Iterable<string>) =>
+    mapLimit(
+      [...ids].filter((id) => !running.has(id)),
+      APPLY_CONCURRENCY,
+      async (id) => {
+        const s = await runningState(client.workflow.getHandle(measureWorkflowId(program, id)));
+        if (s) running.set(id, s);
+      },
+    );
+  await ask(wanted);
+  // Then the measures whose live dates a new measure, or a new dependency of a running one, starts with.
+  const deps = new Set<string>();
+  for (const init of inits) {
+    if (same(init.measure.id) && !running.has(init.measure.id)) continue;
+    const state = running.get(init.measure.id);
+    for (const ref of Object.keys(init.external))
+      if (!state || own(state.external, ref) === undefined) deps.add(parseTarget(ref)?.measure ?? '');
+  }
+  deps.delete('');
+  await ask([...deps].filter((id) => listed?.has(id) || askUnlisted));
+
+  const managersOf = [...running.values()] as Array<{ program: { managers: readonly string[] } }>;
+  for (const [id, l] of listed ?? []) if (!running.has(id) && l.plan) managersOf.push({ program: l.plan });
+  const refused = authorizeApply(plan, managersOf, actor);
   if (refused.length) throw new ProblemError(refused);
-  const diff = planApply(inits, running);
+  const unchanged = new Set(
+    inits.filter((i) => same(i.measure.id) && !running.has(i.measure.id)).map((i) => i.measure.id),
+  );
+  const diff = planApply(
+    inits.filter((i) => !unchanged.has(i.measure.id)),
+    running,
+  );
   if (diff.problems.length) throw new ProblemError(diff.problems);
   await checkProgramApply(client, plan, actor);
   // The program first: if it refuses the version, no measure has changed.
   const rollup = await applyProgram(client, plan, actor);
-  for (const a of diff.amend) {
+  await mapLimit(diff.amend, APPLY_CONCURRENCY, async (a) => {
     const { type: _type, ...fields } = a.command;
-    await sendCommand(client, plan.program.id, a.measure, 'amend', { ...fields, actor });
-  }
-  for (const init of diff.start) {
+    await sendCommand(client, program, a.measure, 'amend', {
+      ...fields,
+      planDigest: digest.get(a.measure),
+      actor,
+    });
+  });
+  await mapLimit(diff.start, APPLY_CONCURRENCY, async (init) => {
+    const planned = digest.get(init.measure.id) ?? planDigest(init);
+    const memo: PlanMemo = { digest: planned, managers: init.program.managers };
     await client.workflow.start(measureWorkflow, {
       taskQueue: TASK_QUEUE,
-      workflowId: measureWorkflowId(plan.program.id, init.measure.id),
-      args: [{ init, actor }],
+      workflowId: measureWorkflowId(program, init.measure.id),
+      args: [{ init, actor, planDigest: planned }],
       // Visible to `workflow list --query` before the first workflow task runs.
-      typedSearchAttributes: [{ key: PROGRAM, value: plan.program.id }],
+      typedSearchAttributes: [{ key: PROGRAM, value: program }],
+      memo: { [MEMO.plan]: memo },
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
-  }
+  });
+  const amended = new Set(diff.amend.map((a) => a.measure));
+  const unchangedNow = new Set([...unchanged, ...diff.unchanged]);
+  const order = inits.map((i) => i.measure.id);
   return {
     started: diff.start.map((i) => i.measure.id),
-    amended: diff.amend.map((a) => a.measure),
-    unchanged: diff.unchanged,
+    amended: order.filter((id) => amended.has(id)),
+    unchanged: order.filter((id) => unchangedNow.has(id)),
     rollup,
   };
 }

@@ -16,7 +16,11 @@ import { parseTarget } from './refs';
  * for a new program, one the file names. A file cannot make its author a manager of a running program:
  * handing the role over is an amendment by a current manager, recorded in each measure's history.
  */
-export function authorizeApply(plan: Plan, running: readonly MeasureState[], actor: string): Problem[] {
+export function authorizeApply(
+  plan: Plan,
+  running: ReadonlyArray<{ program: { managers: readonly string[] } }>,
+  actor: string,
+): Problem[] {
   const managers = running.length
     ? [...new Set(running.flatMap((s) => s.program.managers))].filter((m) =>
         running.every((s) => s.program.managers.includes(m)),

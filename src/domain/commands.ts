@@ -67,6 +67,11 @@ const fields = {
     program: programContextSchema.optional(),
     /** New titles of existing milestones, by milestone id. */
     titles: z.record(id, localizedSchema).optional(),
+    /** The sha256 of the measure's definition in the applied file (see `MeasureState.planDigest`). */
+    planDigest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
   }),
 } as const;
 

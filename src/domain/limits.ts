@@ -6,8 +6,8 @@
 
 /** Sizes, counts and ranges. */
 export const LIMITS = {
-  /** Bytes of a plan or actions file. */
-  fileBytes: 1024 * 1024,
+  /** Bytes of a plan or actions file (a 10,000-measure plan is about 5 MB of YAML). */
+  fileBytes: 16 * 1024 * 1024,
   /** Characters of a title (each language). */
   titleChars: 200,
   /** Characters of a public summary (each language). */
@@ -18,8 +18,11 @@ export const LIMITS = {
   textChars: 2000,
   /** Characters of an id or a person reference. */
   idChars: 64,
-  measures: 200,
+  /** Measures of a program: the 09:00 burst and the roll-up are measured at 10,000 (README, figures). */
+  measures: 10_000,
   milestonesPerMeasure: 100,
+  /** Milestones of a whole plan. */
+  milestones: 50_000,
   people: 2000,
   policies: 50,
   /** Reports to the regulator, closed dates of a program, directive items of a measure, dependencies of a milestone. */
@@ -47,3 +50,27 @@ export const LIMITS = {
 export function own<T>(record: Readonly<Record<string, T>>, key: string | undefined): T | undefined {
   return key !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
+
+/**
+ * How long mail may take, in one place so the activity's timeouts provably exceed the SMTP client's:
+ * a slow relay makes the send fail inside the attempt (and Temporal retry it later), never makes the
+ * server start a second attempt while the first is still talking to the relay. The activity sends
+ * one email per language, one after the other, each within `sendDeadlineMs`; it heartbeats every
+ * `heartbeatEveryMs` while it works, so a killed worker's attempt is retried after
+ * `activityHeartbeatTimeoutMs` rather than after the whole start-to-close timeout.
+ */
+export const MAIL_TIMING = {
+  connectionTimeoutMs: 10_000,
+  greetingTimeoutMs: 10_000,
+  /** Idle time on an open connection. */
+  socketTimeoutMs: 30_000,
+  /** A hard bound on one email, however the relay trickles. */
+  sendDeadlineMs: 60_000,
+  /** Emails of one notification (one per language: ja, en). */
+  emailsPerNotification: 2,
+  activityStartToCloseMs: 5 * 60_000,
+  heartbeatEveryMs: 5_000,
+  activityHeartbeatTimeoutMs: 30_000,
+  /** Connections a worker keeps open to the relay (nodemailer's pool). */
+  poolConnections: 8,
+} as const;

@@ -164,6 +164,12 @@ export interface MeasureState {
   dependents: Record<string, string[]>;
   startedAt: number;
   nextSeq: number;
+  /**
+   * The sha256 of the plan's definition of this measure (its `MeasureInit`) as last applied, so a
+   * re-apply of an unchanged file recognises it from the visibility listing without asking the
+   * workflow. Absent when the last change came from a client that did not send one.
+   */
+  planDigest?: string;
 }
 
 export type NotificationKind = 'reminder' | 'escalation';

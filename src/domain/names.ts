@@ -69,5 +69,14 @@ export function runningMeasuresQuery(program?: string): string {
     : `${base} AND ${SEARCH_ATTRIBUTE.program} = '${program.replace(/[^a-z0-9-]/g, '')}'`;
 }
 
-/** The memo key of a measure's view (`status`) and of its reporting state (the roll-up). */
-export const MEMO = { view: 'snapshot', report: 'report' } as const;
+/**
+ * The memo keys of a measure: its view (`status`), its reporting state (the roll-up), and what `plan
+ * apply` reads from the listing (`PlanMemo`).
+ */
+export const MEMO = { view: 'snapshot', report: 'report', plan: 'plan' } as const;
+
+/** The memo `plan apply` reads: the digest of the measure's definition as last applied, and the program's managers. */
+export interface PlanMemo {
+  digest: string | null;
+  managers: string[];
+}

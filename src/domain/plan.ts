@@ -347,6 +347,15 @@ function crossCheck(plan: Plan): Problem[] {
       out.push(problem(`people.${id}.manager`, 'a person cannot be their own manager', '本人を上長にはできません'));
   }
 
+  const milestones = plan.measures.reduce((n, m) => n + m.milestones.length, 0);
+  if (milestones > LIMITS.milestones)
+    out.push(
+      problem(
+        'measures',
+        `the plan has ${milestones} milestones; at most ${LIMITS.milestones} are accepted`,
+        `マイルストーンが ${milestones} 件あります。${LIMITS.milestones} 件までです`,
+      ),
+    );
   const dupMeasures = duplicates(plan.measures.map((m) => m.id));
   const milestoneIds = new Map<string, Set<string>>();
   for (const m of plan.measures) {

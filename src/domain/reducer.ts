@@ -453,6 +453,8 @@ export function applyCommand(state: MeasureState, env: Envelope): void {
     case 'amend': {
       const changed: string[] = [];
       const details: Record<string, string> = {};
+      if (c.planDigest) state.planDigest = c.planDigest;
+      else delete state.planDigest;
       state.people = c.people;
       for (const [ref, info] of Object.entries(c.external)) state.external[ref] = info;
       state.dependents = c.dependents;

@@ -74,12 +74,19 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** Starts the endpoint for `codec` on 127.0.0.1:`port` (0: a free port), answering browsers from `allowedOrigins`. */
+/**
+ * Starts the endpoint for `codec` on `host` (default 127.0.0.1):`port` (0: a free port), answering
+ * browsers from `allowedOrigins`. Beside `remediate dev` it does not keep the process alive by itself;
+ * `keepAlive` makes it the process's reason to run (`remediate codec-server`).
+ */
 export async function startCodecServer(opts: {
   codec: PayloadCodec;
   port: number;
   allowedOrigins: string[];
+  host?: string;
+  keepAlive?: boolean;
 }): Promise<CodecServer> {
+  const host = opts.host ?? HOST;
   const allowed = new Set(opts.allowedOrigins);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -135,18 +142,18 @@ export async function startCodecServer(opts: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: opts.port, host: HOST, exclusive: true }, () => {
+    server.listen({ port: opts.port, host, exclusive: true }, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  // It serves while something else (the worker) runs; it does not keep the process alive by itself.
-  server.unref();
+  // Beside the dev server it serves while something else (the worker) runs.
+  if (!opts.keepAlive) server.unref();
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${HOST}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -17,6 +17,7 @@ import {
   defineUpdate,
   getExternalWorkflowHandle,
   log,
+  makeContinueAsNewFunc,
   patched,
   proxyActivities,
   setHandler,
@@ -46,8 +47,9 @@ import {
   resumedState,
   type DependencyNews,
 } from '../domain/engine';
+import { MAIL_TIMING } from '../domain/limits';
 import type { MeasureState, PlannedNotification } from '../domain/model';
-import { DEPENDENCY_SIGNAL, FAILURE, MEASURE_QUERY, MEMO, measureWorkflowId } from '../domain/names';
+import { DEPENDENCY_SIGNAL, FAILURE, MEASURE_QUERY, MEMO, measureWorkflowId, type PlanMemo } from '../domain/names';
 import { notificationPayload } from '../domain/notification';
 import { nextNotificationAt, notificationsBetween } from '../domain/planner';
 import { formatProblem, problem, type Problem } from '../domain/problems';
@@ -60,9 +62,14 @@ import { MEASURE, NEXT_DUE, OWNER, PROGRAM, STATUS } from './search-attributes';
 
 export { TASK_QUEUE } from '../domain/names';
 
-/** Retry mail for a day: the SMTP relay may be down for a while; a bad message fails at once. */
+/**
+ * Retry mail for a day: the SMTP relay may be down for a while; a bad message fails at once. The
+ * timeouts exceed the SMTP client's own (MAIL_TIMING), so only a dead worker, never a slow relay,
+ * makes the server start another attempt; the heartbeat timeout finds a dead worker within seconds.
+ */
 const { sendNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: MAIL_TIMING.activityStartToCloseMs,
+  heartbeatTimeout: MAIL_TIMING.activityHeartbeatTimeoutMs,
   scheduleToCloseTimeout: '1 day',
   retry: {
     initialInterval: '30 seconds',
@@ -73,7 +80,8 @@ const { sendNotification } = proxyActivities<ReturnType<typeof createNotificatio
 });
 
 /** Start input (from a plan) or the state carried over by continue-as-new (`cursor`: from the first version). */
-export type MeasureWorkflowInput = { init: MeasureInit; actor: string } | { state: MeasureState; cursor?: number };
+export type MeasureWorkflowInput =
+  { init: MeasureInit; actor: string; planDigest?: string } | { state: MeasureState; cursor?: number };
 
 export const stateQuery = defineQuery<MeasureState>(MEASURE_QUERY);
 export const completeUpdate = defineUpdate<UpdateOutcome, [UpdateArgs<'complete'>]>(UPDATE_NAMES.complete);
@@ -150,7 +158,10 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
   const state: MeasureState =
     'state' in input
       ? resumedState(input.state, input.cursor)
-      : initialState({ ...input.init, startedAt: Date.now(), actor: input.actor });
+      : {
+          ...initialState({ ...input.init, startedAt: Date.now(), actor: input.actor }),
+          ...(input.planDigest ? { planDigest: input.planDigest } : {}),
+        };
   let version = 0;
   const news: DependencyNews[] = [];
 
@@ -171,6 +182,9 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
           throw refusal([problem('', 'the command could not be applied', 'コマンドを適用できませんでした')]);
         }
         Object.assign(state, draft);
+        if (draft.planDigest === undefined) delete state.planDigest;
+        // What `plan apply` reads from the listing changes only with an amendment (the start's memo has it first).
+        if (env.command.type === 'amend' && patched(MEMO_PLAN)) upsertMemo({ [MEMO.plan]: planMemo(state) });
         const touched = 'milestone' in env.command ? env.command.milestone : undefined;
         news.push(...dependencyNews(state, env.command.type === 'amend' ? undefined : touched));
         version++;
@@ -245,6 +259,9 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
       await condition(allHandlersFinished);
       // Everything the observer owes (search attributes, dependents) goes out before this run ends.
       await condition(() => observed === version && news.length === 0);
+      // A memo does not survive continue-as-new: the plan memo goes along (the observer rewrites the others).
+      if (patched(MEMO_PLAN))
+        await makeContinueAsNewFunc<typeof measureWorkflow>({ memo: { [MEMO.plan]: planMemo(state) } })({ state });
       await continueAsNew<typeof measureWorkflow>({ state });
     }
     const seen = version;
@@ -290,6 +307,16 @@ async function tellDependents(state: MeasureState, items: DependencyNews[]): Pro
 
 /** The memo also carries the reporting state the roll-up reads from one listing. */
 const MEMO_REPORT = 'memo-reporting-state';
+/**
+ * Since this version an amendment also rewrites what `plan apply` reads from the listing (the client
+ * writes it first, in the start's memo).
+ */
+const MEMO_PLAN = 'memo-plan-digest';
+
+/** What `plan apply` reads from the listing: the applied definition's digest and the managers. */
+function planMemo(state: MeasureState): PlanMemo {
+  return { digest: state.planDigest ?? null, managers: [...state.program.managers] };
+}
 
 /**
  * Keeps search attributes and the memo in step with the state; writes only when what it shows changed:

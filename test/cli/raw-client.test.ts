@@ -536,12 +536,14 @@ describe('a raw client sending malformed and hostile payloads to a measure', () 
     const applied = await remediate(['plan', 'apply', planFile, '--as', 'suzuki']);
     if (applied.code !== 0) throw new Error(`plan apply failed: ${applied.stderr}`);
     handle = client.workflow.getHandle(workflowId);
-    // Settle: the first workflow tasks have run and the history stops growing.
+    // Settle: the first workflow tasks have run (the measures start in parallel, so the one this
+    // depends on may tell it its dates a moment later) and the history has stopped growing for a second.
     let last = -1;
-    for (let i = 0; i < 40; i++) {
+    let stable = 0;
+    for (let i = 0; i < 80 && stable < 4; i++) {
       const p = await position().catch(() => undefined);
       await state().catch(() => undefined);
-      if (p && p.events === last) break;
+      stable = p && p.events === last ? stable + 1 : 0;
       last = p?.events ?? -1;
       await new Promise((r) => setTimeout(r, 250));
     }

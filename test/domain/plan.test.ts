@@ -672,7 +672,23 @@ describe('limits', () => {
       milestones: [{ id: 's', title: t('x', 'x'), due: '2025-03-31' }],
     }));
     expect(lines(validatePlan(many))).toEqual([
-      'measures: too many: at most 200 items / 多すぎます: 200 件以内にしてください',
+      'measures: too many: at most 10000 items / 多すぎます: 10000 件以内にしてください',
+    ]);
+    // Fewer measures with more milestones in all than LIMITS.milestones.
+    const heavy = structuredClone(base);
+    heavy.measures = Array.from({ length: LIMITS.milestones / LIMITS.milestonesPerMeasure + 1 }, (_, i) => ({
+      id: `m${i}`,
+      title: t('x', 'x'),
+      owner: 'sato',
+      policy: 'standard',
+      milestones: Array.from({ length: LIMITS.milestonesPerMeasure }, (_, j) => ({
+        id: `s${j}`,
+        title: t('x', 'x'),
+        due: '2025-03-31',
+      })),
+    }));
+    expect(lines(validatePlan(heavy))).toEqual([
+      'measures: the plan has 50100 milestones; at most 50000 are accepted / マイルストーンが 50100 件あります。50000 件までです',
     ]);
     const crowd = structuredClone(base);
     for (let i = 0; i <= LIMITS.people; i++) crowd.people[`p${i}`] = { name: 'x', email: `p${i}@example.jp` };
@@ -685,7 +701,7 @@ describe('limits', () => {
     const text = `${stringify(variant())}\n#${'あ'.repeat(LIMITS.fileBytes / 3)}\n`;
     const bytes = Buffer.byteLength(text, 'utf8');
     expect(lines(parsePlanText(text, 'big.yaml'))).toEqual([
-      `big.yaml: the file is too large: ${bytes} bytes; at most 1048576 bytes (1 MiB) are read / ファイルが大きすぎます: ${bytes} バイトあります。読めるのは 1048576 バイト（1 MiB）までです`,
+      `big.yaml: the file is too large: ${bytes} bytes; at most 16777216 bytes (16 MiB) are read / ファイルが大きすぎます: ${bytes} バイトあります。読めるのは 16777216 バイト（16 MiB）までです`,
     ]);
     expect(utf8Length(text)).toBe(bytes);
     expect(utf8Length('a\u00e9\u3042\u{1f600}')).toBe(Buffer.byteLength('a\u00e9\u3042\u{1f600}', 'utf8'));
@@ -732,9 +748,10 @@ describe('dates inside the calendar data', () => {
 });
 
 describe('dependency chains of any length', () => {
-  it('validates the longest chain the limits allow (200 measures x 100 milestones) without overflowing the stack', () => {
+  it('validates the longest chain the limits allow (LIMITS.milestones, 100 a measure) without overflowing the stack', () => {
     const base = variant() as { measures: Array<Record<string, unknown>> };
-    const measures = Array.from({ length: LIMITS.measures }, (_, i) => ({
+    const count = LIMITS.milestones / LIMITS.milestonesPerMeasure;
+    const measures = Array.from({ length: count }, (_, i) => ({
       id: `m${i}`,
       title: t('x', 'x'),
       owner: 'sato',
@@ -743,9 +760,8 @@ describe('dependency chains of any length', () => {
         id: `s${j}`,
         title: t('x', 'x'),
         due: '2025-03-31',
-        // Each milestone depends on the next one: one chain of 20,000 through every measure.
-        dependsOn:
-          j + 1 < LIMITS.milestonesPerMeasure ? [`s${j + 1}`] : i + 1 < LIMITS.measures ? [`m${i + 1}/s0`] : [],
+        // Each milestone depends on the next one: one chain of 50,000 through every measure.
+        dependsOn: j + 1 < LIMITS.milestonesPerMeasure ? [`s${j + 1}`] : i + 1 < count ? [`m${i + 1}/s0`] : [],
       })),
     }));
     expect(lines(validatePlan({ ...base, measures }))).toEqual([]);
