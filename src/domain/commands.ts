@@ -117,13 +117,18 @@ export const UPDATE_NAMES = {
 } as const satisfies Record<CommandType, string>;
 
 /** The path of the first `__proto__` key anywhere in `v` (JSON can carry one as an own key). */
-function protoKeyPath(v: unknown, path = ''): string | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  for (const key of Object.keys(v)) {
-    const here = path ? `${path}.${key}` : key;
-    if (key === '__proto__') return here;
-    const inner = protoKeyPath((v as Record<string, unknown>)[key], here);
-    if (inner !== undefined) return inner;
+function protoKeyPath(root: unknown): string | undefined {
+  // Depth first with its own stack: a payload nested ten thousand levels deep is refused, not a crash.
+  const stack: Array<{ v: unknown; path: string }> = [{ v: root, path: '' }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { v, path } = next;
+    if (typeof v !== 'object' || v === null) continue;
+    const keys = Object.keys(v);
+    for (const key of keys) if (key === '__proto__') return path ? `${path}.${key}` : key;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      stack.push({ v: (v as Record<string, unknown>)[key], path: path ? `${path}.${key}` : key });
+    }
   }
   return undefined;
 }

@@ -252,7 +252,12 @@ export function zodProblem(issue: z.core.$ZodIssue, parentPath: PropertyKey[] = 
       if ((issue as { input?: unknown }).input === undefined) return problem(path, 'required', '必須です');
       return problem(path, `expected ${issue.expected}`, `${issue.expected} が必要です`);
     case 'unrecognized_keys':
-      return problem(path, `unknown key: ${issue.keys.join(', ')}`, `不明なキー: ${issue.keys.join(', ')}`);
+      // At the top of the file the key itself is the place to look.
+      return problem(
+        path || issue.keys.map((k) => (k === '' ? '""' : k)).join(', '),
+        `unknown key: ${issue.keys.join(', ')}`,
+        `不明なキー: ${issue.keys.join(', ')}`,
+      );
     case 'invalid_value':
       return problem(
         path,

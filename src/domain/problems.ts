@@ -5,9 +5,21 @@ export interface Problem {
   ja: string;
 }
 
+/**
+ * Control characters of echoed input (a line break, a terminal escape) as visible `\u....` escapes,
+ * so one problem is always one line and input can never drive the reader's terminal.
+ */
+export function oneLine(s: string): string {
+  return s.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** One line per problem, naming the path first: `measures[0].milestones[1].due: not a date: 2025-02-30 / 日付ではありません: 2025-02-30`. */
 export function formatProblem(p: Problem): string {
-  return `${p.path ? `${p.path}: ` : ''}${p.en} / ${p.ja}`;
+  return oneLine(`${p.path ? `${p.path}: ` : ''}${p.en} / ${p.ja}`);
 }
 
 /** `['measures', 0, 'due']` -> `measures[0].due`. */

@@ -119,11 +119,12 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
     out.push(problem(path, en, ja));
     return out;
   };
+  // A measure knows only its own people: someone else of the plan is as unknown to it as a stranger.
   if (!own(state.people, actor))
     return refuse(
       '--as',
-      `unknown person: ${actor || '(none)'}; give --as <person id> from the plan's people`,
-      `未登録の人物です: ${actor || '（なし）'}。--as に plan の people の ID を指定してください`,
+      `unknown person: ${actor || '(none)'}: not one of the people of ${state.measure.id} (its owners, sponsor, report owners, their managers, the program managers), who alone may ${c.type} here; give --as <person id>`,
+      `未登録の人物です: ${actor || '（なし）'}。${state.measure.id} の関係者（責任者・スポンサー・報告責任者・その上長・プログラムマネージャー）ではないため ${c.type} できません。--as に人物 ID を指定してください`,
     );
   if (state.cancelled && c.type !== 'amend')
     return refuse(

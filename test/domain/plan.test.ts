@@ -187,7 +187,8 @@ describe('schema', () => {
     ['measures[0].milestones[0].dueDate', 'measures[0].milestones[0]'],
     ['people.sato.phone', 'people.sato'],
     ['policies.standard.remindAfter', 'policies.standard'],
-    ['extra', ''],
+    // At the top of the file the key itself is the path.
+    ['extra', 'extra'],
   ])('rejects the unknown key %s', (path, at) => {
     const key = path.split('.').pop() ?? '';
     const prefix = at ? `${at}: ` : '';

@@ -233,7 +233,7 @@ describe('completion', () => {
 
   it('by an unknown person is refused with a clear message', () => {
     expect(lines(act(fresh(), 'nobody', '2025-03-28T10:00', complete))).toBe(
-      "--as: unknown person: nobody; give --as <person id> from the plan's people / 未登録の人物です: nobody。--as に plan の people の ID を指定してください",
+      '--as: unknown person: nobody: not one of the people of auth-separation (its owners, sponsor, report owners, their managers, the program managers), who alone may complete here; give --as <person id> / 未登録の人物です: nobody。auth-separation の関係者（責任者・スポンサー・報告責任者・その上長・プログラムマネージャー）ではないため complete できません。--as に人物 ID を指定してください',
     );
   });
 
