@@ -36,6 +36,8 @@ export const UPDATE_EVENT_SIGNAL = 'updateEvent';
 /** The update workflow's query and its one Update (approve, reject, recompile). */
 export const UPDATE_QUERY = 'updateState';
 export const UPDATE_DECIDE = 'decide';
+/** The signal by which the program tells its open updates who decides on them after a plan change. */
+export const UPDATE_DECIDERS_SIGNAL = 'deciders';
 
 /** The workflow id of a program: `program/<program>`. */
 export function programWorkflowId(program: string): string {

@@ -11,7 +11,7 @@
 import { DateTime } from 'luxon';
 import { BusinessCalendar } from './calendar';
 import { dateOf, instantOf, type LocalDate } from './dates';
-import { own } from './limits';
+import { LIMITS, own } from './limits';
 import type { MeasureState, ProgramContext } from './model';
 import { programPolicyName, type Lang, type Person, type Plan, type Policy } from './plan';
 import type { MeasureInit } from './program';
@@ -387,6 +387,28 @@ export interface UpdateState {
   /** When the current revision became the draft, on the workflow's clock: reminders count from it. */
   draftedAt?: number;
   publishedAt: number | null;
+  /**
+   * Who decides now, as the program last said (a plan applied after the compile may hand comms or
+   * management over); absent: the compiled context's comms and managers.
+   */
+  deciders?: Deciders;
+}
+
+/** The people who may decide on an update: the program's comms and managers. */
+export interface Deciders {
+  managers: string[];
+  comms: string[];
+}
+
+/** `raw` as deciders (the program's signal), or undefined when it is not one. */
+export function parseDeciders(raw: unknown): Deciders | undefined {
+  const r = raw as { managers?: unknown; comms?: unknown } | null;
+  const ids = (v: unknown): v is string[] =>
+    Array.isArray(v) &&
+    v.length <= LIMITS.people &&
+    v.every((x) => typeof x === 'string' && x.length <= LIMITS.idChars);
+  if (!r || typeof r !== 'object' || !ids(r.managers) || !ids(r.comms)) return undefined;
+  return { managers: [...r.managers], comms: [...r.comms] };
 }
 
 /** A decision as a person sends it (`remediate update approve|reject|compile`). */
@@ -437,7 +459,7 @@ export function decisionProblems(state: UpdateState, args: DecisionArgs): Proble
       ),
     ];
   const out: Problem[] = [];
-  const { comms, managers } = ctx.program;
+  const { comms, managers } = state.deciders ?? ctx.program;
   if (!comms.includes(args.actor) && !managers.includes(args.actor))
     out.push(
       problem(

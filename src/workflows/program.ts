@@ -13,7 +13,9 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -25,7 +27,9 @@ import {
   PROGRAM_APPLY_UPDATE,
   PROGRAM_QUERY,
   PROGRAM_REPORT_UPDATE,
+  UPDATE_DECIDERS_SIGNAL,
   UPDATE_EVENT_SIGNAL,
+  updateWorkflowId,
 } from '../domain/names';
 import { problem } from '../domain/problems';
 import { applyCommand, validateCommand, type Envelope } from '../domain/reducer';
@@ -40,6 +44,7 @@ import {
   applyUpdateEvent,
   initialProgramState,
   isPeriod,
+  type Deciders,
   type ProgramInit,
   type ProgramState,
   type UpdateEvent,
@@ -90,6 +95,24 @@ function isUpdateEvent(x: unknown): x is UpdateEvent {
   );
 }
 
+/** Since this version a changed plan tells the open updates who decides on them. */
+const TELL_DECIDERS = 'tell-update-deciders';
+
+const decidersSignal = defineSignal<[Deciders]>(UPDATE_DECIDERS_SIGNAL);
+
+/** Tells every update not yet approved or published the program's comms and managers now. */
+async function tellDeciders(state: ProgramState): Promise<void> {
+  const deciders: Deciders = { managers: [...state.program.managers], comms: [...state.program.comms] };
+  for (const u of state.updates) {
+    if (u.state === 'approved' || u.state === 'published') continue;
+    try {
+      await getExternalWorkflowHandle(updateWorkflowId(state.program.id, u.period)).signal(decidersSignal, deciders);
+    } catch (err) {
+      log.warn('could not tell an update who decides', { period: u.period, error: String(err) });
+    }
+  }
+}
+
 /** One long-running workflow per program. */
 export async function programWorkflow(input: ProgramWorkflowInput): Promise<void> {
   const state: ProgramState = 'state' in input ? input.state : initialProgramState(input.init, Date.now(), input.actor);
@@ -98,10 +121,12 @@ export async function programWorkflow(input: ProgramWorkflowInput): Promise<void
   setHandler(programStateQuery, () => state);
   setHandler(
     applyPlanVersionUpdate,
-    ({ init, actor }) => {
+    async ({ init, actor }) => {
       const changed = applyProgramInit(state, init, Date.now(), actor);
       version++;
-      return Promise.resolve({ program: state.program.id, version: init.version, changed });
+      // Open updates hear who decides now, so a handover takes the old comms' and managers' say at once.
+      if (changed && patched(TELL_DECIDERS)) await tellDeciders(state);
+      return { program: state.program.id, version: init.version, changed };
     },
     {
       validator: (raw: unknown) => {

@@ -15,6 +15,7 @@ import {
   WorkflowIdReusePolicy,
   condition,
   defineQuery,
+  defineSignal,
   defineUpdate,
   getExternalWorkflowHandle,
   log,
@@ -24,7 +25,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createRollupActivities } from '../activities/rollup';
-import { FAILURE, programWorkflowId, TASK_QUEUE, UPDATE_DECIDE, UPDATE_QUERY, updateWorkflowId } from '../domain/names';
+import {
+  FAILURE,
+  programWorkflowId,
+  TASK_QUEUE,
+  UPDATE_DECIDE,
+  UPDATE_DECIDERS_SIGNAL,
+  UPDATE_QUERY,
+  updateWorkflowId,
+} from '../domain/names';
 import { formatProblem, type Problem } from '../domain/problems';
 import {
   applyDecision,
@@ -33,8 +42,10 @@ import {
   draftReminder,
   isPeriod,
   parseDecisionArgs,
+  parseDeciders,
   periodOf,
   type Cadence,
+  type Deciders,
   type UpdateEvent,
   type UpdateState,
 } from '../domain/rollup';
@@ -58,6 +69,8 @@ export interface DecisionOutcome {
 }
 
 export const updateStateQuery = defineQuery<UpdateState>(UPDATE_QUERY);
+/** From the program: who decides now (after a plan that hands comms or management over). */
+export const decidersSignal = defineSignal<[Deciders]>(UPDATE_DECIDERS_SIGNAL);
 export const decideUpdate = defineUpdate<DecisionOutcome, [unknown]>(UPDATE_DECIDE);
 
 function refusal(problems: Problem[]): ApplicationFailure {
@@ -109,6 +122,14 @@ export async function progressUpdateWorkflow(input: ProgressUpdateInput): Promis
   let decided = 0;
 
   setHandler(updateStateQuery, () => state);
+  setHandler(decidersSignal, (raw: unknown) => {
+    const deciders = parseDeciders(raw);
+    if (!deciders) {
+      log.warn('malformed deciders signal dropped', { payload: JSON.stringify(raw)?.slice(0, 200) });
+      return;
+    }
+    state.deciders = deciders;
+  });
   setHandler(
     decideUpdate,
     (raw) => {

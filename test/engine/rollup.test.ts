@@ -37,7 +37,7 @@ const program = `rollup-${Date.now().toString(36)}`;
 const zone = 'Asia/Tokyo';
 const today = dateOf(Date.now(), zone);
 
-function planOf(extra = false): Plan {
+function planOf(extra = false, comms = ['kato', 'brown']): Plan {
   const r = validatePlan({
     program: {
       id: program,
@@ -46,7 +46,7 @@ function planOf(extra = false): Plan {
       timezone: zone,
       calendar: 'weekdays',
       managers: ['suzuki'],
-      comms: ['kato', 'brown'],
+      comms,
       updates: { every: 'month', day: 1 },
       reports: [
         { id: 'q1', title: { ja: '四半期報告', en: 'Quarterly report' }, due: addDays(today, 10), owner: 'suzuki' },
@@ -348,5 +348,31 @@ describe('the roll-up on the dev server', () => {
     expect(index.indexOf(`${nextPeriod}/ja.html`)).toBeLessThan(index.indexOf(`${period}/ja.html`));
     expect(readFileSync(path.join(site, 'index.en.html'), 'utf8')).toContain(`${period}/en.html`);
     expect(readFileSync(path.join(site, 'feed.xml'), 'utf8').match(/<entry>/g)).toHaveLength(4);
+  });
+
+  it('a plan that hands comms over takes the say of the old comms on a waiting draft at once', async () => {
+    const third = periodOf(Date.parse(`${addDays(today, 75)}T00:00:00+09:00`), zone, 'month');
+    await compileUpdate(client, program, 'suzuki', third);
+    await inState(third, 'draft');
+    await until(
+      'the program to know the draft',
+      () => listUpdates(client, program),
+      (l) => l.some((u) => u.period === third && u.state === 'draft'),
+    );
+    // kato leaves comms; brown stays.
+    const handover = await applyPlan(client, planOf(true, ['brown']), 'suzuki');
+    expect(handover.rollup.program).toBe('updated');
+    const ref = `${program}/${third}`;
+    await until(
+      'the draft to hear who decides',
+      () => stateOf(third),
+      (u) => JSON.stringify(u?.deciders) === JSON.stringify({ managers: ['suzuki'], comms: ['brown'] }),
+    );
+    const before = (await client.workflow.getHandle(updateWorkflowId(program, third)).fetchHistory()).events?.length;
+    await expect(decideOnUpdate(client, ref, 'approve', 'kato')).rejects.toThrow(/kato is neither comms nor a manager/);
+    const after = (await client.workflow.getHandle(updateWorkflowId(program, third)).fetchHistory()).events?.length;
+    expect(after, 'a refused decision never enters history').toBe(before);
+    await decideOnUpdate(client, ref, 'approve', 'brown');
+    await inState(third, 'published');
   });
 });
