@@ -29,6 +29,7 @@ import {
   baselineFor,
   periodStart,
   decisionProblems,
+  parseDeciders,
   draftReminder,
   initialProgramState,
   isPeriod,
@@ -787,6 +788,17 @@ describe('decisionProblems', () => {
         ja: 'sato は test-program の広報担当でも管理者でもありません。更新を判断できるのはこの人たちだけです',
       },
     ]);
+  });
+
+  it('after a handover the deciders the program sent, not the compiled ones, decide', () => {
+    const handed = { ...update('draft'), deciders: { managers: ['suzuki'], comms: ['brown'] } };
+    expect(en(handed, decide('approve', 'kato'))).toEqual([
+      '--as|kato is neither comms nor a manager of test-program: only they decide on its updates',
+    ]);
+    expect(en(handed, decide('approve', 'brown'))).toEqual([]);
+    expect(parseDeciders({ managers: ['suzuki'], comms: ['brown'] })).toEqual(handed.deciders);
+    for (const bad of [null, 'x', {}, { managers: 'suzuki', comms: [] }, { managers: [42], comms: [] }])
+      expect(parseDeciders(bad), JSON.stringify(bad)).toBeUndefined();
   });
 
   it('an approved or published update takes no further decision, not even a recompile', () => {
