@@ -62,13 +62,17 @@ export function own<T>(record: Readonly<Record<string, T>>, key: string | undefi
 export const MAIL_TIMING = {
   connectionTimeoutMs: 10_000,
   greetingTimeoutMs: 10_000,
-  /** Idle time on an open connection. */
-  socketTimeoutMs: 30_000,
+  /**
+   * Idle time on an open connection. RFC 5321 4.5.3.2.6 gives a relay 10 minutes to answer the end of
+   * DATA (one that scans content takes a while): giving up sooner would send the email again on the
+   * retry, after the relay accepted it.
+   */
+  socketTimeoutMs: 10 * 60_000,
   /** A hard bound on one email, however the relay trickles. */
-  sendDeadlineMs: 60_000,
+  sendDeadlineMs: 10 * 60_000,
   /** Emails of one notification (one per language: ja, en). */
   emailsPerNotification: 2,
-  activityStartToCloseMs: 5 * 60_000,
+  activityStartToCloseMs: 25 * 60_000,
   heartbeatEveryMs: 5_000,
   activityHeartbeatTimeoutMs: 30_000,
   /** Connections a worker keeps open to the relay (nodemailer's pool). */
