@@ -388,7 +388,7 @@ function arithmetic(): number {
   return x;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const t0 = performance.now();
   const text = readFileSync(PLAN_FILE, 'utf8');
   const parsed = parsePlanText(text, PLAN_FILE);
@@ -514,7 +514,12 @@ function main(): void {
     memory: mem,
     totalSeconds: round((performance.now() - t0) / 1000),
   };
-  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  // `--engine`: also the engine on real servers (bench/engine.ts, loaded only then), in the same document.
+  const engine = process.argv.includes('--engine') ? { engine: await (await import('./engine')).runEngineBench() } : {};
+  process.stdout.write(`${JSON.stringify({ ...doc, ...engine }, null, 2)}\n`);
 }
 
-main();
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
