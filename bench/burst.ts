@@ -1,5 +1,5 @@
 /**
- * The harness shared by `npm run bench -- --engine` (bench/engine.ts) and test/engine/burst.test.ts:
+ * The harness shared by `npm run bench -- --engine` (bench/engine.ts) (and, once it holds under load, a burst test of the suite):
  * synthetic plans (generated as plan-file text and read with `parsePlanText`, as `plan apply` reads a
  * file), an SMTP receiver on loopback that stamps the instant it accepts each message, the lag of the
  * accepted messages behind their slot, and the 09:00 burst itself (1,000 measures whose reminders share
