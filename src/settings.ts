@@ -28,6 +28,13 @@ export interface Settings {
   keys?: EncryptionKeys;
   /** Port of `remediate dev`'s codec endpoint for the Temporal UI: REMEDIATE_CODEC_PORT, default 8234; `off`: null. */
   codecPort: number | null;
+  /**
+   * The web's public base URL, written into mails (signed action links, the measure's page):
+   * REMEDIATE_WEB_URL. Unset: mails carry the CLI commands only (`remediate dev` sets it to the web it starts).
+   */
+  webUrl?: string;
+  /** Port of `remediate web` (and of the web `remediate dev` starts): REMEDIATE_WEB_PORT, default 8235; `off` (dev only): null. */
+  webPort: number | null;
   /** The whole environment, for the mail transport (SMTP_URL, MAIL_FROM) and the connection (TEMPORAL_*). */
   env: NodeJS.ProcessEnv;
 }
@@ -53,6 +60,8 @@ export class SettingsError extends Error {
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 /** The default port of the codec endpoint: beside the UI's 8233. */
 export const DEFAULT_CODEC_PORT = 8234;
+/** The default port of the web: beside the codec endpoint. */
+export const DEFAULT_WEB_PORT = 8235;
 const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const BASE64_32_BYTES = /^[A-Za-z0-9+/]{43}=?$/;
 const KEYS_HINT = 'expected <id>:<base64 of 32 bytes>, e.g. k2026:$(openssl rand -base64 32)';
@@ -81,6 +90,32 @@ const schema = z.object({
       message: 'must be a port (1-65535) or off',
     })
     .transform((v) => (v === 'off' ? null : Number(v)))
+    .optional(),
+  REMEDIATE_WEB_PORT: z
+    .string()
+    .transform((v) => v.toLowerCase())
+    .refine((v) => v === 'off' || (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535), {
+      message: 'must be a port (1-65535) or off',
+    })
+    .transform((v) => (v === 'off' ? null : Number(v)))
+    .optional(),
+  REMEDIATE_WEB_URL: z
+    .string()
+    .refine(
+      (v) => {
+        try {
+          const u = new URL(v);
+          return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username;
+        } catch {
+          return false;
+        }
+      },
+      {
+        message:
+          'must be an http:// or https:// URL without query, fragment or credentials (the web as mail readers reach it)',
+      },
+    )
+    .transform((v) => new URL(v).href.replace(/\/+$/, ''))
     .optional(),
 });
 
@@ -187,10 +222,15 @@ export function requireKeys(settings: Pick<Settings, 'keys' | 'varDir'>): Encryp
 /** Reads the settings from `env` (default: this process's); throws SettingsError naming every bad variable. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, root = path.join(__dirname, '..')): Settings {
   const input = Object.fromEntries(
-    ['REMEDIATE_VAR_DIR', 'REMEDIATE_LANG', 'REMEDIATE_LOG_LEVEL', 'REMEDIATE_AS', 'REMEDIATE_CODEC_PORT'].map((k) => [
-      k,
-      blank(env[k]),
-    ]),
+    [
+      'REMEDIATE_VAR_DIR',
+      'REMEDIATE_LANG',
+      'REMEDIATE_LOG_LEVEL',
+      'REMEDIATE_AS',
+      'REMEDIATE_CODEC_PORT',
+      'REMEDIATE_WEB_PORT',
+      'REMEDIATE_WEB_URL',
+    ].map((k) => [k, blank(env[k])]),
   );
   const r = schema.safeParse(input);
   const problems = r.success
@@ -211,6 +251,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, root = path.j
     ...(s.REMEDIATE_AS !== undefined ? { actor: s.REMEDIATE_AS } : {}),
     ...(keys.keys ? { keys: keys.keys } : {}),
     codecPort: s.REMEDIATE_CODEC_PORT === undefined ? DEFAULT_CODEC_PORT : s.REMEDIATE_CODEC_PORT,
+    ...(s.REMEDIATE_WEB_URL !== undefined ? { webUrl: s.REMEDIATE_WEB_URL } : {}),
+    webPort: s.REMEDIATE_WEB_PORT === undefined ? DEFAULT_WEB_PORT : s.REMEDIATE_WEB_PORT,
     env,
   };
 }

@@ -13,6 +13,7 @@ import { createRollupActivities } from './activities/rollup';
 import { TASK_QUEUE } from './domain/names';
 import { encryptedDataConverter } from './client/codec';
 import { connectionSettings, TemporalUnreachable } from './client/connection';
+import { linkKeys } from './links';
 import { loadSettings, requireKeys, SettingsError, type EncryptionKeys, type Settings } from './settings';
 
 /** The mail of `settings`: SMTP_URL, else `.eml` files in `<varDir>/outbox/`; the ledger in `<varDir>/sent-ledger/`. */
@@ -63,12 +64,16 @@ export async function createWorker(opts: {
   keys?: EncryptionKeys;
   /** A prebuilt bundle must be built with `failureConverterPath` of src/client/codec, so workflow failures are encoded too. */
   workflowBundle?: WorkflowBundleOption;
+  /** The web's public base URL for the links in mails (default: REMEDIATE_WEB_URL; none: no links). */
+  webUrl?: string;
 }): Promise<Worker> {
   // Defaults from the environment; the local key file is the one in `varDir`.
   const settings = () =>
     loadSettings(opts.varDir !== undefined ? { ...process.env, REMEDIATE_VAR_DIR: opts.varDir } : process.env);
   const varDir = opts.varDir ?? settings().varDir;
   const keys = opts.keys ?? requireKeys(settings());
+  const webUrl = 'webUrl' in opts ? opts.webUrl : settings().webUrl;
+  const web = webUrl ? { baseUrl: webUrl, keys: linkKeys(keys) } : undefined;
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -78,7 +83,7 @@ export async function createWorker(opts: {
     // builds from this option.
     dataConverter: encryptedDataConverter(keys),
     activities: {
-      ...createNotificationActivities(opts.mail),
+      ...createNotificationActivities({ ...opts.mail, ...(web ? { web } : {}) }),
       ...createRollupActivities({ ...opts.mail, varDir }),
     },
     ...WORKER_TUNING,

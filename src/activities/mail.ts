@@ -12,7 +12,8 @@ import type { NotificationPayload, Recipient } from '../domain/model';
 import type { Lang } from '../domain/plan';
 import { MAIL_TIMING } from '../domain/limits';
 import { FAILURE } from '../domain/names';
-import { renderNotification } from './messages';
+import { notificationLinks, type LinkKeys } from '../links';
+import { renderNotification, type MessageLinks, type Personal } from './messages';
 
 /** One email as the activity hands it to a transport. */
 export interface OutgoingMail {
@@ -218,6 +219,32 @@ export function transportFromEnv(
 }
 
 /** `"Name" <address>`, with the name quoted so commas or brackets in it stay part of the name. */
+/** What the mail activity needs to write web links: the web's public base URL and the link keys. */
+export interface WebLinking {
+  baseUrl: string;
+  keys: LinkKeys;
+}
+
+/** The web links of one reader: signed action links for the milestone's responsible person, the measure's page for all. */
+export function messageLinks(web: WebLinking, p: NotificationPayload, reader: string): MessageLinks {
+  const measure = `${web.baseUrl}/p/${encodeURIComponent(p.program.id)}/m/${encodeURIComponent(p.measure.id)}`;
+  if (reader !== p.owner.id) return { measure };
+  const tokens = notificationLinks(web.keys, {
+    program: p.program.id,
+    measure: p.measure.id,
+    milestone: p.milestone.id,
+    notificationKey: p.notification.key,
+    at: p.notification.at,
+    person: reader,
+  });
+  const url = (t: string) => `${web.baseUrl}/a/${t}`;
+  return {
+    measure,
+    actions: { complete: url(tokens.complete), forecast: url(tokens.forecast), replan: url(tokens.replan) },
+  };
+}
+
+/** `"Name" <address>`, with the name quoted so commas or brackets in it stay part of the name. */
 export function formatAddress(r: Recipient): string {
   const name = r.name.replace(/\s+/g, ' ').trim().replace(/[\\"]/g, '\\$&');
   return name ? `"${name}" <${r.email}>` : r.email;
@@ -244,7 +271,13 @@ export function byLanguage(recipients: readonly Recipient[]): Array<[Lang, Recip
  * key, so a retried activity skips what already went out and a resent one is recognisably the same
  * message. Returns the ledger keys of the emails sent now and of those skipped as already sent.
  */
-export function createNotificationActivities(deps: { transport: MailTransport; ledger: SentLedger; from: string }) {
+export function createNotificationActivities(deps: {
+  transport: MailTransport;
+  ledger: SentLedger;
+  from: string;
+  /** The web (its public base URL and the link keys): when set, every recipient gets a personal email with signed links. */
+  web?: WebLinking;
+}) {
   return {
     sendNotification(p: NotificationPayload): Promise<{ sent: string[]; skipped: string[] }> {
       return heartbeating(() => send(p));
@@ -263,14 +296,23 @@ export function createNotificationActivities(deps: { transport: MailTransport; l
 
     const sent: string[] = [];
     const skipped: string[] = [];
-    for (const [lang, group] of byLanguage(p.recipients)) {
+    const web = deps.web;
+    // With the web, one email a reader (their links are theirs alone); without, one a language.
+    const emails: Array<{ key: string; lang: Lang; group: Recipient[]; personal?: Personal }> = web
+      ? p.recipients.map((r) => ({
+          key: `${p.program.id}/${n.key}#${r.lang}#${r.id}`,
+          lang: r.lang,
+          group: [r],
+          personal: { reader: r.id, links: messageLinks(web, p, r.id) },
+        }))
+      : byLanguage(p.recipients).map(([lang, group]) => ({ key: `${p.program.id}/${n.key}#${lang}`, lang, group }));
+    for (const { key, lang, group, personal } of emails) {
       // Programs share the ledger: the notification key is unique within a program only.
-      const key = `${p.program.id}/${n.key}#${lang}`;
       if (await deps.ledger.has(key)) {
         skipped.push(key);
         continue;
       }
-      const { subject, text, html } = renderNotification(p, lang);
+      const { subject, text, html } = renderNotification(p, lang, personal);
       await deps.transport.send({
         from: deps.from,
         to: group.map(formatAddress),

@@ -18,7 +18,17 @@ type Block =
   | { kind: 'p'; text: string; strong?: boolean }
   | { kind: 'facts'; rows: Array<[label: string, value: string]> }
   | { kind: 'h'; text: string }
-  | { kind: 'cmd'; label: string; command: string };
+  | { kind: 'cmd'; label: string; command: string }
+  | { kind: 'link'; label: string; text: string; href: string };
+
+/**
+ * The web links of one reader's email (src/links.ts): the signed action links when the reader is the
+ * milestone's responsible person, and the measure's page (behind sign-in) for everyone.
+ */
+export interface MessageLinks {
+  actions?: { complete: string; forecast: string; replan: string };
+  measure: string;
+}
 
 interface Doc {
   /** The kind of message, e.g. `Escalation level 2` (the HTML eyebrow; the subject carries its own tag). */
@@ -44,6 +54,7 @@ interface Ctx {
   actor: { id: string; name: string };
   others: Recipient[];
   commands: { complete: string; forecast: string; replan: string };
+  links?: MessageLinks;
 }
 
 const WEEKDAYS: Record<Lang, readonly string[]> = {
@@ -80,8 +91,9 @@ function milestoneCommands(p: NotificationPayload, as: string): Ctx['commands'] 
   };
 }
 
-function context(p: NotificationPayload, lang: Lang): Ctx {
-  const group = p.recipients.filter((r) => r.lang === lang);
+function context(p: NotificationPayload, lang: Lang, personal?: Personal): Ctx {
+  const links = personal?.links;
+  const group = p.recipients.filter((r) => (personal ? r.id === personal.reader : r.lang === lang));
   const actor = group.find((r) => r.id === p.owner.id) ?? group[0] ?? p.owner;
   return {
     p,
@@ -95,6 +107,7 @@ function context(p: NotificationPayload, lang: Lang): Ctx {
     actor: { id: actor.id, name: actor.name },
     others: group.filter((r) => r.id !== actor.id),
     commands: milestoneCommands(p, actor.id),
+    ...(links ? { links } : {}),
   };
 }
 
@@ -183,7 +196,15 @@ function japanese(c: Ctx): { subject: string; doc: Doc } {
         { kind: 'h', text: '対応がない場合' },
         { kind: 'p', text: nextText },
         { kind: 'p', text: '完了が登録されると、このマイルストーンのリマインドとエスカレーションは停止します。' },
-        { kind: 'h', text: '対応方法' },
+        ...webBlocks(c.links, {
+          heading: 'ブラウザで対応する',
+          complete: ['完了を登録する（証跡を添えて）', '完了を登録'],
+          forecast: ['完了見込み日を登録する', '見込み日を登録'],
+          replan: ['期限の変更を申請する', '再計画を申請'],
+          measure: ['施策のページを見る（サインインが必要です）', '施策のページ'],
+          note: 'リンクはあなた専用で、1 回だけ使えます（有効期限 14 日）。転送しないでください。',
+        }),
+        { kind: 'h', text: c.links ? 'コマンドで対応する' : '対応方法' },
         {
           kind: 'cmd',
           label: '完了した場合は、証跡（チケット番号または URL）を添えて完了を登録してください。',
@@ -291,7 +312,15 @@ function english(c: Ctx): { subject: string; doc: Doc } {
         { kind: 'h', text: 'If nothing is done' },
         { kind: 'p', text: nextText },
         { kind: 'p', text: 'Reminders and escalations for this milestone stop as soon as its completion is recorded.' },
-        { kind: 'h', text: 'How to act' },
+        ...webBlocks(c.links, {
+          heading: 'Act in your browser',
+          complete: ['Record the completion, with evidence', 'Mark done'],
+          forecast: ['Record a forecast date', 'Set a forecast'],
+          replan: ['Ask for a new due date', 'Ask for a new date'],
+          measure: ["See the measure's page (sign-in needed)", 'Measure page'],
+          note: 'These links are yours alone and act once (they expire after 14 days): please do not forward this email.',
+        }),
+        { kind: 'h', text: c.links ? 'Act from the command line' : 'How to act' },
         {
           kind: 'cmd',
           label: 'If it is done, record the completion with evidence (a ticket number or URL):',
@@ -318,12 +347,40 @@ function english(c: Ctx): { subject: string; doc: Doc } {
   };
 }
 
+/** The blocks of the web links, in the reader's words; none without links. */
+function webBlocks(
+  links: MessageLinks | undefined,
+  w: {
+    heading: string;
+    complete: [string, string];
+    forecast: [string, string];
+    replan: [string, string];
+    measure: [string, string];
+    note: string;
+  },
+): Block[] {
+  if (!links) return [];
+  const out: Block[] = [{ kind: 'h', text: w.heading }];
+  if (links.actions) {
+    const a = links.actions;
+    out.push(
+      { kind: 'link', label: w.complete[0], text: w.complete[1], href: a.complete },
+      { kind: 'link', label: w.forecast[0], text: w.forecast[1], href: a.forecast },
+      { kind: 'link', label: w.replan[0], text: w.replan[1], href: a.replan },
+      { kind: 'p', text: w.note },
+    );
+  }
+  out.push({ kind: 'link', label: w.measure[0], text: w.measure[1], href: links.measure });
+  return out;
+}
+
 function toText(doc: Doc, lang: Lang): string {
   const out: string[] = [doc.headline, ''];
   for (const b of doc.blocks) {
     if (b.kind === 'p') out.push(b.text, '');
     else if (b.kind === 'h') out.push(lang === 'ja' ? `■ ${b.text}` : `== ${b.text} ==`, '');
     else if (b.kind === 'cmd') out.push(b.label, `    ${b.command}`, '');
+    else if (b.kind === 'link') out.push(`${b.label}:`, `    ${b.href}`, '');
     else out.push(...b.rows.map(([k, v]) => `${k}: ${v}`), '');
   }
   out.push('--', ...doc.footer);
@@ -346,6 +403,8 @@ function toHtml(doc: Doc, lang: Lang, subject: string, urgent: boolean): string 
     }
     if (b.kind === 'h')
       return `<h2 style="margin:28px 0 12px;font-size:17px;line-height:1.4;color:#1f2328;">${e(b.text)}</h2>`;
+    if (b.kind === 'link')
+      return `<p style="margin:0 0 6px;">${e(b.label)}</p>\n<p style="margin:0 0 18px;"><a href="${e(b.href)}" style="display:inline-block;padding:10px 18px;background:${accent};color:#ffffff;border-radius:6px;text-decoration:none;font-weight:bold;">${e(b.text)}</a></p>`;
     if (b.kind === 'cmd') {
       return `<p style="margin:0 0 6px;">${e(b.label)}</p>\n<pre style="margin:0 0 18px;padding:10px 12px;background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;white-space:pre-wrap;word-break:break-all;font-family:${MONO};font-size:13px;line-height:1.5;color:#1f2328;"><code>${e(b.command)}</code></pre>`;
     }
@@ -376,8 +435,18 @@ function toHtml(doc: Doc, lang: Lang, subject: string, urgent: boolean): string 
 }
 
 /** Renders the email for the recipients of `p` who read `lang`: subject, plain text and HTML with the same content. */
-export function renderNotification(p: NotificationPayload, lang: Lang): RenderedMessage {
-  const c = context(p, lang);
+/** A personal email: to one reader (a recipient's id), with that reader's web links. */
+export interface Personal {
+  reader: string;
+  links: MessageLinks;
+}
+
+/**
+ * Renders the email for the recipients of `p` who read `lang` (or, `personal`, for one reader with
+ * their web links): subject, plain text and HTML with the same content.
+ */
+export function renderNotification(p: NotificationPayload, lang: Lang, personal?: Personal): RenderedMessage {
+  const c = context(p, lang, personal);
   const { subject, doc } = lang === 'ja' ? japanese(c) : english(c);
   return { subject: oneLine(subject), text: toText(doc, lang), html: toHtml(doc, lang, subject, c.days < 0) };
 }

@@ -46,11 +46,20 @@ const dependencyInfoSchema = z.strictObject({
   done: z.boolean(),
 });
 
+/**
+ * The signed mail link a command came through (see src/links.ts): its id, which the measure accepts
+ * once, and its expiry. The web server checks the signature; the workflow keeps the ids it has seen.
+ */
+const linkSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  exp: z.number().int().nonnegative(),
+});
+
 /** The fields of each command, without the actor. */
 const fields = {
-  complete: z.strictObject({ milestone: name, evidence: text }),
-  forecast: z.strictObject({ milestone: name, date }),
-  replan: z.strictObject({ milestone: name, date, reason: text }),
+  complete: z.strictObject({ milestone: name, evidence: text, link: linkSchema.optional() }),
+  forecast: z.strictObject({ milestone: name, date, link: linkSchema.optional() }),
+  replan: z.strictObject({ milestone: name, date, reason: text, link: linkSchema.optional() }),
   'approve-replan': z.strictObject({ milestone: name, reason: text.optional() }),
   'reject-replan': z.strictObject({ milestone: name, reason: text.optional() }),
   cancel: z.strictObject({ reason: text }),

@@ -170,6 +170,17 @@ export interface MeasureState {
    * workflow. Absent when the last change came from a client that did not send one.
    */
   planDigest?: string;
+  /**
+   * The signed mail links (src/links.ts) that have acted on this measure and have not expired yet:
+   * each is accepted once. Absent until the first one is used.
+   */
+  usedLinks?: UsedLink[];
+}
+
+/** A mail link that has been used, kept until it expires. */
+export interface UsedLink {
+  id: string;
+  exp: number;
 }
 
 export type NotificationKind = 'reminder' | 'escalation';

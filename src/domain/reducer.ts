@@ -132,6 +132,33 @@ export function validateCommand(state: MeasureState, env: Envelope): Problem[] {
       `measure ${state.measure.id} is cancelled`,
       `施策 ${state.measure.id} は中止されています`,
     );
+  if ((c.type === 'complete' || c.type === 'forecast' || c.type === 'replan') && c.link) {
+    if (c.link.exp <= env.at)
+      return refuse(
+        'link',
+        'this link has expired: use the newest reminder, or sign in',
+        'このリンクは有効期限が切れています。最新のリマインダーのリンクを使うか、サインインしてください',
+      );
+    if (c.link.exp > env.at + LIMITS.linkLifetimeMs)
+      return refuse(
+        'link',
+        'this link claims to live longer than any link does: it was not made by this tracker',
+        'このリンクの有効期限は長すぎます（このトラッカーが作成したリンクではありません）',
+      );
+    if ((state.usedLinks ?? []).filter((u) => u.exp > env.at).length >= LIMITS.usedLinks)
+      return refuse(
+        'link',
+        `more than ${LIMITS.usedLinks} links have acted on this measure in two weeks: sign in, or use the command line`,
+        `2 週間に ${LIMITS.usedLinks} 件を超えるリンクがこの施策に使われました。サインインするか、コマンドを使ってください`,
+      );
+    const id = c.link.id;
+    if ((state.usedLinks ?? []).some((u) => u.id === id))
+      return refuse(
+        'link',
+        'this link has been used already: each link acts once',
+        'このリンクはすでに使われています（リンクは 1 回だけ使えます）',
+      );
+  }
   const today = dateOf(env.at, state.program.timezone);
   const target = `${state.measure.id}/${'milestone' in c ? (c.milestone ?? '') : ''}`;
   const findOpen = (id: string): MilestoneState | undefined => {
@@ -351,6 +378,17 @@ function amendProblems(state: MeasureState, c: Extract<Command, { type: 'amend' 
 
 /** Applies an accepted command (call `validateCommand` first). Changes `state` in place and records the action. */
 export function applyCommand(state: MeasureState, env: Envelope): void {
+  const c = env.command;
+  const link = c.type === 'complete' || c.type === 'forecast' || c.type === 'replan' ? c.link : undefined;
+  const firstSeq = state.nextSeq;
+  applyAccepted(state, env);
+  if (!link) return;
+  // The link is spent; those that expired are forgotten (they are refused for their expiry anyway).
+  state.usedLinks = [...(state.usedLinks ?? []).filter((u) => u.exp > env.at), { id: link.id, exp: link.exp }];
+  for (const a of state.actions) if (a.seq >= firstSeq) a.details = { ...a.details, via: 'mail link' };
+}
+
+function applyAccepted(state: MeasureState, env: Envelope): void {
   const { actor, at, command: c } = env;
   const ms =
     'milestone' in c && c.milestone !== undefined ? state.milestones.find((m) => m.id === c.milestone) : undefined;

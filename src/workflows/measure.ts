@@ -47,7 +47,7 @@ import {
   resumedState,
   type DependencyNews,
 } from '../domain/engine';
-import { MAIL_TIMING } from '../domain/limits';
+import { LIMITS, MAIL_TIMING } from '../domain/limits';
 import type { MeasureState, PlannedNotification } from '../domain/model';
 import { DEPENDENCY_SIGNAL, FAILURE, MEASURE_QUERY, MEMO, measureWorkflowId, type PlanMemo } from '../domain/names';
 import { notificationPayload } from '../domain/notification';
@@ -121,6 +121,8 @@ export const UPDATES = {
 const ENGINE_V2 = 'engine-v2-observer-and-gap-catch-up';
 /** Segregation of duties: `verification: required` holds a completion for a second person. */
 const VERIFICATION = 'verification-required';
+/** Continue-as-new also once a run's history reaches LIMITS.historyEventsPerRun, not only at the server's suggestion. */
+const HISTORY_LIMIT = 'continue-as-new-at-history-limit';
 
 function refusal(problems: Problem[]): ApplicationFailure {
   return ApplicationFailure.create({
@@ -155,6 +157,11 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
   const v2 = patched(ENGINE_V2);
   // Completions of `verification: required` milestones wait for a second person from this version on.
   const verification = patched(VERIFICATION);
+  const historyLimit = patched(HISTORY_LIMIT);
+  /** Whether this run should end in continue-as-new now. */
+  const runIsFull = () =>
+    workflowInfo().continueAsNewSuggested ||
+    (historyLimit && workflowInfo().historyLength >= LIMITS.historyEventsPerRun);
   const state: MeasureState =
     'state' in input
       ? resumedState(input.state, input.cursor)
@@ -255,7 +262,7 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
     if (due.length > 0) await Promise.all(due.map((n) => sendPlanned(state, n)));
     if (due.length > 0 || state.nextSeq !== before) version++;
 
-    if (workflowInfo().continueAsNewSuggested) {
+    if (runIsFull()) {
       await condition(allHandlersFinished);
       // Everything the observer owes (search attributes, dependents) goes out before this run ends.
       await condition(() => observed === version && news.length === 0);
@@ -265,7 +272,7 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
       await continueAsNew<typeof measureWorkflow>({ state });
     }
     const seen = version;
-    const changed = () => version !== seen || workflowInfo().continueAsNewSuggested;
+    const changed = () => version !== seen || runIsFull();
     const wakeAt = nextEngineAt(state);
     // Timers count from the time after the sends, which may have taken hours.
     if (wakeAt === undefined) await condition(changed);
