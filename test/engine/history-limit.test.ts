@@ -5,7 +5,9 @@
  * (about 450 notifications, each an activity and a few workflow tasks): every run of its chain is read
  * back and counted, and across the runs every notification the planner prescribes went out once.
  */
-import type { temporal } from '@temporalio/proto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,7 @@ import { stateQuery, TASK_QUEUE } from '../../src/workflows/measure';
 import { flakyRelay } from '../support/faults-mail';
 import { createTimeSkippingEnv, registerSearchAttributes, testDataConverter } from '../support/temporal';
 
+const { History } = temporal.api.history.v1;
 const ZONE = 'Asia/Tokyo';
 const MILESTONES = ['design', 'build', 'verify'];
 const DAYS = 150;
@@ -100,6 +103,7 @@ describe('a long-lived measure on the time-skipping server', () => {
 
     // Every run of the chain, newest first, followed back through continuedExecutionRunId.
     const runs: number[] = [];
+    let oldest: temporal.api.history.v1.IHistory | undefined;
     let runId: string | undefined = (await env.client.workflow.getHandle(workflowId).describe()).runId;
     while (runId) {
       const history: temporal.api.history.v1.IHistory = await env.client.workflow
@@ -107,6 +111,7 @@ describe('a long-lived measure on the time-skipping server', () => {
         .fetchHistory();
       const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
       runs.push(events.length);
+      oldest = history;
       runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
     }
     const closed = runs.slice(1);
@@ -123,5 +128,10 @@ describe('a long-lived measure on the time-skipping server', () => {
     expect(expected.length).toBeGreaterThan(3 * (DAYS - 5));
     expect([...sent].sort()).toEqual([...expected].sort());
     expect(state.notifications.total).toBe(expected.length);
+
+    // Keep the first run (it ended in continue-as-new at the limit): the replay test replays it.
+    const dir = path.join(__dirname, '..', '..', 'var', 'histories');
+    mkdirSync(dir, { recursive: true });
+    if (oldest) writeFileSync(path.join(dir, 'measure-history-limit.binpb'), History.encode(oldest).finish());
   });
 });
