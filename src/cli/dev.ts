@@ -3,7 +3,8 @@
  * its UI) unless one already answers, runs the worker, applies the example plan and prints the status
  * and where to look. Ctrl-C stops everything cleanly; state stays in var/ for the next start.
  * Payloads are encrypted: with the configured keys, else with var/keys, created on the first start;
- * a codec endpoint on 127.0.0.1 lets the UI show them in clear.
+ * a codec endpoint on 127.0.0.1 lets the UI show them in clear. The web (REMEDIATE_WEB_PORT, default
+ * 8235; `off`: none) runs beside the worker, whose mails then link to it.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,8 @@ import { repoRoot, temporalCliPath } from '../local/tools';
 import { localKeyFile, type Settings } from '../settings';
 import { connectWorker, createWorker, mailOf } from '../worker';
 import { statusDocument } from './commands';
+import { mailSender } from '../web/mailer';
+import { startWebServer, type WebServer } from '../web/server';
 import { renderStatus } from './output';
 
 /** Runs the local default until SIGINT/SIGTERM. */
@@ -88,12 +91,35 @@ export async function runDev(opts: {
     throw e;
   }
 
-  const { connection: workerConnection, namespace } = await connectWorker(env);
+  const { client, connection } = await connectClient(env, keys);
   const mail = mailOf({ ...opts.settings, env });
-  const worker = await createWorker({ connection: workerConnection, namespace, mail, varDir, keys });
+  // The web first: the worker writes its address into the mails' links.
+  let web: WebServer | undefined;
+  if (opts.settings.webPort !== null) {
+    const port = opts.settings.webPort;
+    try {
+      web = await startWebServer({
+        client,
+        keys,
+        port,
+        host: '127.0.0.1',
+        ...(opts.settings.webUrl ? { baseUrl: opts.settings.webUrl } : {}),
+        sendMail: mailSender(mail.transport, mail.from),
+        varDir,
+      });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      print(
+        `web not started: port ${port} on 127.0.0.1 is already in use (an earlier \`remediate dev\` still running?); set REMEDIATE_WEB_PORT to another port, or off`,
+      );
+    }
+  }
+  const webUrl = opts.settings.webUrl ?? web?.url;
+
+  const { connection: workerConnection, namespace } = await connectWorker(env);
+  const worker = await createWorker({ connection: workerConnection, namespace, mail, varDir, keys, webUrl });
   const running = worker.run();
 
-  const { client, connection } = await connectClient(env, keys);
   const actor = opts.settings.actor ?? plan.program.managers[0] ?? '';
   const applied = await applyPlan(client, plan, actor);
   print(
@@ -114,6 +140,7 @@ export async function runDev(opts: {
   );
   print('');
   print(`Temporal UI:  ${uiAddress}/namespaces/${namespace}/workflows`);
+  if (web) print(`web:          ${web.url}${webUrl !== web.url ? ` (mails link to ${webUrl})` : ''}`);
   print(`mail:         ${mail.describe}`);
   print(`encryption:   AES-256-GCM, key ${keys.current} (${keys.source})`);
   if (codecServer)
@@ -136,6 +163,7 @@ export async function runDev(opts: {
   try {
     await running;
   } finally {
+    await web?.close();
     await mail.transport.close?.();
     await connection.close();
     await workerConnection.close();

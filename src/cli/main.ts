@@ -13,7 +13,9 @@ import type { Target } from '../domain/refs';
 import { REPORT_TRACK } from '../domain/report-track';
 import { EncryptionCodec } from '../client/codec';
 import { startCodecServer } from '../local/codec-server';
-import { loadSettings, requireKeys, SettingsError, type Settings } from '../settings';
+import { DEFAULT_WEB_PORT, loadSettings, requireKeys, SettingsError, type Settings } from '../settings';
+import { mailSender } from '../web/mailer';
+import { startWebServer } from '../web/server';
 import { connectWorker, createWorker, mailOf } from '../worker';
 import { actorOf, EXIT, historyDocument, parseTarget, renderReport, runSimulation, statusDocument } from './commands';
 import { runDev } from './dev';
@@ -510,6 +512,53 @@ function buildProgram(settings: Settings): Command {
         process.once('SIGTERM', resolve);
       });
       await server.close();
+    });
+
+  program
+    .command('web')
+    .description(
+      'the web alone against the configured Temporal: action links from mails, sign-in, program, measure and approval pages',
+    )
+    .option('--port <port>', `port to listen on (default: REMEDIATE_WEB_PORT, else ${DEFAULT_WEB_PORT})`)
+    .option('--host <host>', 'address to listen on (0.0.0.0 in a container, behind a TLS proxy)', '127.0.0.1')
+    .action(async (o: { port?: string; host: string }) => {
+      const port = o.port !== undefined ? portOption('--port', o.port) : (settings.webPort ?? DEFAULT_WEB_PORT);
+      const keys = requireKeys(settings);
+      const mail = mailOf(settings);
+      const baseUrl = settings.webUrl ?? `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+      const { client, connection, address, namespace } = await connectClient(settings.env, keys);
+      try {
+        const server = await startWebServer({
+          client,
+          keys,
+          port,
+          host: o.host,
+          baseUrl,
+          sendMail: mailSender(mail.transport, mail.from),
+          varDir: settings.varDir,
+        }).catch((e: unknown) => {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL' && code !== 'EACCES') throw e;
+          throw new ProblemError([
+            problem(
+              '--port',
+              `cannot listen on ${o.host}:${port} (${code})`,
+              `${o.host}:${port} で待ち受けできません（${code}）`,
+            ),
+          ]);
+        });
+        out(
+          `web on ${server.url} (mails link to ${baseUrl}); Temporal ${address} (namespace ${namespace}), mail: ${mail.describe}`,
+        );
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await server.close();
+      } finally {
+        await mail.transport.close?.();
+        await connection.close();
+      }
     });
 
   program

@@ -1,0 +1,394 @@
+/**
+ * The web (design section 10) over real HTTP against the run's dev server, with a real worker in this
+ * process: a mailed action link shows its form and completes the milestone once (actor = the link's
+ * person, `via: mail link`); a used, expired or tampered link, or a POST without its CSRF token, is
+ * refused and changes nothing; sign-in by a one-time mailed link (captured in memory) gives an
+ * HttpOnly, SameSite session that shows the program and the measure; the link works once; a manager
+ * approves a re-plan from the approvals page; every response carries the security headers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { outboxTransport } from '../../src/activities/mail';
+import { applyPlan, measureState, programStates } from '../../src/client/tracker';
+import { addDays, dateOf } from '../../src/domain/dates';
+import { historyRecords } from '../../src/domain/history';
+import { validatePlan, type Plan } from '../../src/domain/plan';
+import { LINK_LIFETIME, linkKeys, randomId, signLink, type LinkAction } from '../../src/links';
+import type { WebMail } from '../../src/web/mailer';
+import { startWebServer, type WebServer } from '../../src/web/server';
+import { createWorker } from '../../src/worker';
+import { memoryLedger } from '../support/mail';
+import { connectDevServer, TEST_KEYS } from '../support/temporal';
+
+const program = `web-${Date.now().toString(36)}`;
+const zone = 'Asia/Tokyo';
+const today = dateOf(Date.now(), zone);
+const keys = linkKeys(TEST_KEYS);
+
+function plan(): Plan {
+  const r = validatePlan({
+    program: {
+      id: program,
+      title: { ja: 'ウェブ試験', en: 'Web test' },
+      directive: { ref: 'W-1', issuer: 'MIC', issuedOn: '2024-04-16' },
+      timezone: zone,
+      calendar: 'weekdays',
+      managers: ['suzuki'],
+      comms: ['kato'],
+      reports: [
+        { id: 'mic-q1', title: { ja: '第 1 回報告', en: 'First report' }, due: addDays(today, 20), owner: 'suzuki' },
+      ],
+    },
+    people: {
+      suzuki: { name: '鈴木 一郎', email: 'suzuki@example.jp', lang: 'ja' },
+      sato: { name: 'Hanako Sato', email: 'sato@example.jp', lang: 'en' },
+      kato: { name: '加藤 四郎', email: 'kato@example.jp' },
+    },
+    policies: { standard: { notifyAt: '09:00', escalation: [{ afterBusinessDays: 2, notify: ['owner'] }] } },
+    measures: [
+      {
+        id: 'auth',
+        title: { ja: '認証基盤の分離', en: 'Separate the <auth> infrastructure' },
+        owner: 'sato',
+        policy: 'standard',
+        directiveItems: ['(1)'],
+        milestones: [
+          { id: 'head', title: { ja: '本体', en: 'Head company' }, due: addDays(today, 30) },
+          { id: 'sub', title: { ja: '子会社', en: 'Subsidiaries' }, due: addDays(today, 60) },
+        ],
+      },
+      {
+        id: 'soc',
+        title: { ja: 'SOC の国内移管', en: 'Move the SOC home' },
+        owner: 'sato',
+        policy: 'standard',
+        directiveItems: ['(2)'],
+        milestones: [
+          { id: 'move', title: { ja: '移管', en: 'Move' }, due: addDays(today, 45), dependsOn: ['auth/head'] },
+        ],
+      },
+    ],
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.plan;
+}
+
+/** A browser's cookies, as far as these tests need them. */
+class Jar {
+  readonly cookies = new Map<string, string>();
+  readonly raw: string[] = [];
+  take(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      this.raw.push(line);
+      const [pair] = line.split(';');
+      const i = (pair ?? '').indexOf('=');
+      const name = (pair ?? '').slice(0, i).trim();
+      const value = (pair ?? '').slice(i + 1).trim();
+      if (/max-age=0/i.test(line) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+const csrfOf = (body: string): string => {
+  const m = /name="csrf" value="([^"]+)"/.exec(body);
+  if (!m?.[1]) throw new Error(`no CSRF field in the page:\n${body.slice(0, 400)}`);
+  return m[1];
+};
+
+describe('the web over HTTP', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-web-'));
+  const mails: WebMail[] = [];
+  let native: NativeConnection;
+  let worker: Worker;
+  let running: Promise<void>;
+  let connection: Connection;
+  let client: Client;
+  let web: WebServer;
+
+  /** fetch against the web, with the jar's cookies, keeping what it sets. */
+  async function request(
+    jar: Jar,
+    p: string,
+    init: { method?: 'GET' | 'POST'; form?: Record<string, string> } = {},
+  ): Promise<{ res: Response; body: string }> {
+    const res = await fetch(`${web.url}${p}`, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      redirect: 'manual',
+      headers: {
+        ...(jar.cookies.size ? { cookie: jar.header() } : {}),
+        ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}),
+    });
+    jar.take(res);
+    return { res, body: await res.text() };
+  }
+
+  const actLink = (action: LinkAction, milestone: string, exp = Date.now() + LINK_LIFETIME.actionMs) =>
+    signLink({ kind: 'act', id: randomId(), person: 'sato', program, measure: 'auth', milestone, action, exp }, keys);
+
+  const auth = () => measureState(client, program, 'auth');
+
+  /** Signs in `email` through the mailed link; returns the session's jar and the link's path. */
+  async function signIn(email: string): Promise<{ jar: Jar; loginPath: string; setCookie: string; answer: string }> {
+    const jar = new Jar();
+    const form = await request(jar, `/p/${program}/login?next=${encodeURIComponent(`/p/${program}/approvals`)}`);
+    expect(form.res.status).toBe(200);
+    const before = mails.length;
+    const next = /name="next" value="([^"]*)"/.exec(form.body)?.[1] ?? '';
+    expect(next).toBe(`/p/${program}/approvals`);
+    const sent = await request(jar, `/p/${program}/login`, { form: { csrf: csrfOf(form.body), email, next } });
+    expect(sent.res.status).toBe(200);
+    expect(sent.body).toContain('data-testid="login-sent"');
+    for (let i = 0; i < 100 && mails.length === before; i++) await new Promise((r) => setTimeout(r, 50));
+    const mail = mails.at(-1);
+    expect(mail?.to).toBe(email.toLowerCase());
+    const url = /https?:\/\/\S+\/login\/\S+/.exec(mail?.text ?? '')?.[0] ?? '';
+    expect(url.startsWith(`${web.url}/login/`)).toBe(true);
+    const loginPath = url.slice(web.url.length);
+    const confirm = await request(jar, loginPath);
+    expect(confirm.res.status).toBe(200);
+    expect(confirm.body).toContain('data-testid="login-confirm-form"');
+    expect(jar.cookies.has('session')).toBe(false);
+    const keep = /name="next" value="([^"]*)"/.exec(confirm.body)?.[1] ?? '';
+    const done = await request(jar, loginPath, { form: { csrf: csrfOf(confirm.body), next: keep } });
+    expect(done.res.status).toBe(303);
+    expect(done.res.headers.get('location')).toBe(`/p/${program}/approvals`);
+    const setCookie = jar.raw.find((l) => l.startsWith('session=')) ?? '';
+    return { jar, loginPath, setCookie, answer: sent.body };
+  }
+
+  beforeAll(async () => {
+    native = await NativeConnection.connect({ address: inject('temporalAddress') });
+    worker = await createWorker({
+      connection: native,
+      namespace: 'default',
+      keys: TEST_KEYS,
+      varDir: dir,
+      mail: { transport: outboxTransport(path.join(dir, 'outbox')), ledger: memoryLedger(), from: 't@example.jp' },
+    });
+    running = worker.run();
+    ({ connection, client } = await connectDevServer());
+    await applyPlan(client, plan(), 'suzuki');
+    for (let i = 0; i < 100 && (await programStates(client, program)).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    web = await startWebServer({
+      client,
+      keys: TEST_KEYS,
+      port: 0,
+      host: '127.0.0.1',
+      varDir: dir,
+      sendMail: async (m) => {
+        mails.push(m);
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await web?.close();
+    worker?.shutdown();
+    await running;
+    await native?.close();
+    await connection?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('completes a milestone from a mailed link once, with CSRF, as the link person via mail link', async () => {
+    const jar = new Jar();
+    const token = actLink('complete', 'head');
+    const page = await request(jar, `/a/${token}`);
+    expect(page.res.status).toBe(200);
+    expect(page.body).toContain('<html lang="en">'); // sato reads English
+    expect(page.body).toContain('data-testid="action-form"');
+    expect(page.body).toContain('Separate the &lt;auth&gt; infrastructure'); // escaped
+    expect(page.body).toContain(`<time datetime="${addDays(today, 30)}">`);
+    expect(page.body).toMatch(/<label for="evidence">/);
+    expect(jar.raw.some((l) => /^csrf=/.test(l) && /HttpOnly/i.test(l) && /SameSite=Strict/i.test(l))).toBe(true);
+    const before = await auth();
+
+    // Without the CSRF token: 403, nothing changed.
+    const forged = await request(jar, `/a/${token}`, { form: { evidence: 'CHG-1' } });
+    expect(forged.res.status).toBe(403);
+    // With a token but without the nonce cookie (another site's form): 403 too.
+    const noCookie = await request(new Jar(), `/a/${token}`, { form: { csrf: csrfOf(page.body), evidence: 'CHG-1' } });
+    expect(noCookie.res.status).toBe(403);
+    expect((await auth()).actions.length).toBe(before.actions.length);
+
+    const done = await request(jar, `/a/${token}`, { form: { csrf: csrfOf(page.body), evidence: 'CHG-1234' } });
+    expect(done.res.status).toBe(200);
+    expect(done.body).toContain('data-testid="outcome-accepted"');
+    const after = await auth();
+    const head = after.milestones.find((m) => m.id === 'head');
+    expect(head?.completed?.by).toBe('sato');
+    expect(head?.completed?.evidence).toBe('CHG-1234');
+    const action = historyRecords(after).find((r) => r.type === 'action' && r.kind === 'completed');
+    expect(action).toMatchObject({ actor: 'sato', milestone: 'head', details: { via: 'mail link' } });
+
+    // The same link again: refused as used, on the page and on a POST; nothing changes.
+    const again = await request(jar, `/a/${token}`);
+    expect(again.res.status).toBe(410);
+    expect(again.body).toContain('already been used');
+    const replay = await request(jar, `/a/${token}`, { form: { csrf: csrfOf(page.body), evidence: 'CHG-9' } });
+    expect(replay.res.status).toBe(410);
+    const still = await auth();
+    expect(still.actions.length).toBe(after.actions.length);
+    expect(still.milestones.find((m) => m.id === 'head')?.completed?.evidence).toBe('CHG-1234');
+  });
+
+  it('refuses expired and tampered links, changing nothing', async () => {
+    const before = await auth();
+    const jar = new Jar();
+    const expired = actLink('forecast', 'sub', Date.now() - 60_000);
+    const e1 = await request(jar, `/a/${expired}`);
+    expect(e1.res.status).toBe(410);
+    expect(e1.body).toContain('expired');
+    expect(e1.body).toContain('newest reminder');
+    const e2 = await request(jar, `/a/${expired}`, { form: { csrf: 'x', date: addDays(today, 70) } });
+    expect(e2.res.status).toBe(410);
+
+    const good = actLink('forecast', 'sub');
+    const [payload, keyId, sig] = good.split('.') as [string, string, string];
+    const flipped = `${sig.slice(0, 5)}${sig[5] === 'A' ? 'B' : 'A'}${sig.slice(6)}`;
+    const tampered = `${payload}.${keyId}.${flipped}`;
+    const t1 = await request(jar, `/a/${tampered}`);
+    expect(t1.res.status).toBe(403);
+    expect(t1.body).toContain('not valid');
+    const t2 = await request(jar, `/a/${tampered}`, { form: { csrf: 'x', date: addDays(today, 70) } });
+    expect(t2.res.status).toBe(403);
+    const garbage = await request(jar, '/a/not-a-token');
+    expect(garbage.res.status).toBe(400);
+    expect((await auth()).actions.length).toBe(before.actions.length);
+  });
+
+  it('signs in by a one-time mailed link, shows the program and the measure, and never says whether an address is known', async () => {
+    // Not signed in: the measure page sends to the sign-in, keeping the wanted path.
+    const anon = await request(new Jar(), `/p/${program}/m/auth`);
+    expect(anon.res.status).toBe(303);
+    expect(anon.res.headers.get('location')).toBe(
+      `/p/${program}/login?next=${encodeURIComponent(`/p/${program}/m/auth`)}`,
+    );
+
+    // An unknown address: the same answer, and no mail.
+    const jar0 = new Jar();
+    const f0 = await request(jar0, `/p/${program}/login`);
+    const before = mails.length;
+    const unknown = await request(jar0, `/p/${program}/login`, {
+      form: { csrf: csrfOf(f0.body), email: 'nobody@example.jp' },
+    });
+    expect(unknown.res.status).toBe(200);
+    const noCsrf = await request(jar0, `/p/${program}/login`, { form: { email: 'suzuki@example.jp' } });
+    expect(noCsrf.res.status).toBe(403);
+
+    const { jar, loginPath, setCookie, answer } = await signIn('Suzuki@example.jp');
+    expect(mails.length).toBe(before + 1);
+    expect(answer).toBe(unknown.body);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Lax/i);
+    expect(setCookie).toMatch(/Path=\//);
+    expect(setCookie).not.toMatch(/Secure/i); // http://127.0.0.1
+
+    const page = await request(jar, `/p/${program}`);
+    expect(page.res.status).toBe(200);
+    expect(page.body).toContain('<html lang="ja">'); // suzuki reads Japanese
+    expect(page.body).toContain('data-testid="measure-row-auth"');
+    expect(page.body).toContain('data-testid="measure-row-soc"');
+    expect(page.body).toContain('data-testid="timeline"');
+    expect(page.body).toContain('data-testid="report-mic-q1"');
+    expect(page.body).toContain('data-testid="changes"');
+    expect(page.body).toContain(`/p/${program}/timeline.svg`);
+    const svg = await request(jar, `/p/${program}/timeline.svg`);
+    expect(svg.res.status).toBe(200);
+    expect(svg.res.headers.get('content-type')).toContain('image/svg+xml');
+
+    const en = await request(jar, `/p/${program}/m/auth?lang=en`);
+    expect(en.res.status).toBe(200);
+    expect(en.body).toContain('<html lang="en">');
+    expect(en.body).toContain('data-testid="history"');
+    expect(en.body).toMatch(/data-testid="history-actor">Hanako Sato \(sato\)</);
+    expect(en.body).toContain('via=mail link');
+    expect(en.body).toContain('data-testid="dependent"'); // soc depends on auth/head
+    const soc = await request(jar, `/p/${program}/m/soc`);
+    expect(soc.body).toContain('data-testid="depends-on"');
+
+    // The sign-in link works once.
+    const reuse = await request(new Jar(), loginPath);
+    expect(reuse.res.status).toBe(410);
+    expect(reuse.body).toContain('data-testid="login-refused"');
+
+    // Signed out, the session no longer opens the program.
+    const logout = await request(jar, '/logout', { form: { csrf: csrfOf(page.body) } });
+    expect(logout.res.status).toBe(303);
+    const stale = new Jar();
+    stale.cookies.set('session', /^session=([^;]+)/.exec(setCookie)?.[1] ?? '');
+    expect((await request(stale, `/p/${program}`)).res.status).toBe(303);
+  });
+
+  it('lets a manager approve a re-plan asked for from a mail link', async () => {
+    const jar = new Jar();
+    const token = actLink('replan', 'sub');
+    const page = await request(jar, `/a/${token}`);
+    expect(page.body).toContain('data-action="replan"');
+    const to = addDays(today, 90);
+    const asked = await request(jar, `/a/${token}`, {
+      form: { csrf: csrfOf(page.body), date: to, reason: 'vendor delay' },
+    });
+    expect(asked.res.status).toBe(200);
+    expect((await auth()).pending).toMatchObject([{ milestone: 'sub', to, requestedBy: 'sato' }]);
+
+    const { jar: manager } = await signIn('suzuki@example.jp');
+    const approvals = await request(manager, `/p/${program}/approvals`);
+    expect(approvals.res.status).toBe(200);
+    expect(approvals.body).toContain('data-testid="replan-auth-sub"');
+    expect(approvals.body).toContain('data-testid="approve-replan"');
+    const csrf = csrfOf(approvals.body);
+
+    const forged = await request(manager, `/p/${program}/approvals/replan`, {
+      form: { measure: 'auth', milestone: 'sub', decision: 'approve' },
+    });
+    expect(forged.res.status).toBe(403);
+    expect((await auth()).pending.length).toBe(1);
+
+    const ok = await request(manager, `/p/${program}/approvals/replan`, {
+      form: { csrf, measure: 'auth', milestone: 'sub', decision: 'approve', reason: 'accepted' },
+    });
+    expect(ok.res.status).toBe(200);
+    expect(ok.body).toContain('data-testid="decided"');
+    const after = await auth();
+    expect(after.pending).toEqual([]);
+    expect(after.milestones.find((m) => m.id === 'sub')?.due).toBe(to);
+    expect(after.changeLog.at(-1)).toMatchObject({ milestone: 'sub', decidedBy: 'suzuki', requestedBy: 'sato' });
+
+    // Nothing left to decide: the workflow refuses, and the page says so in both languages.
+    const again = await request(manager, `/p/${program}/approvals/replan`, {
+      form: { csrf, measure: 'auth', milestone: 'sub', decision: 'approve' },
+    });
+    expect(again.res.status).toBe(422);
+    expect(again.body).toContain('data-testid="problems"');
+    expect((await auth()).changeLog.length).toBe(after.changeLog.length);
+  });
+
+  it('sends the security headers on every response', async () => {
+    for (const p of ['/', `/p/${program}/login`, `/a/${actLink('forecast', 'sub')}`, '/nowhere', '/static/app.css']) {
+      const { res } = await request(new Jar(), p);
+      const h = res.headers;
+      expect(h.get('content-security-policy'), p).toBe(
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
+      expect(h.get('x-content-type-options'), p).toBe('nosniff');
+      expect(h.get('referrer-policy'), p).toBe('no-referrer');
+      expect(h.get('x-frame-options'), p).toBe('DENY');
+      expect(h.get('strict-transport-security'), p).toBeNull(); // http only here
+      if (p !== '/static/app.css') expect(h.get('cache-control'), p).toBe('no-store');
+    }
+    const css = await request(new Jar(), '/static/app.css');
+    expect(css.res.headers.get('content-type')).toContain('text/css');
+  });
+});
