@@ -319,6 +319,8 @@ export interface ProgramPageData {
   timeline: { alt: string } | null;
   changes: { since: string; list: PublicChange[]; projection: PublicProgram } | 'none' | 'unreadable';
   deadlines: ReportDeadline[];
+  /** The signed-in person's calendar feed (a signed URL: anyone holding it reads the due dates). */
+  calendarUrl: string;
 }
 
 /** The program page: measures by directive item, most urgent first; timeline; changes; report deadlines. */
@@ -410,6 +412,11 @@ export function programPage(o: Base, d: ProgramPageData): Html {
               </div>`
             : html`<p>${t(lang, 'noReports')}</p>`
         }
+      </section>
+      <section aria-labelledby="calendar-heading" data-testid="calendar">
+        <h2 id="calendar-heading">${t(lang, 'calendarHeading')}</h2>
+        <p>${t(lang, 'calendarText')}</p>
+        <p><a href="${d.calendarUrl}" data-testid="calendar-feed">${t(lang, 'calendarLink')}</a></p>
       </section>`,
   );
 }

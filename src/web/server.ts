@@ -76,6 +76,7 @@ import {
   SVG_CONTENT_SECURITY_POLICY,
 } from './security';
 import { APP_CSS } from './style';
+import { calendarFeed } from './calendar';
 import { t, type Word } from './words';
 
 /** What the web is built from. */
@@ -541,8 +542,30 @@ function buildWeb(deps: WebDeps): { app: Hono; settle: () => Promise<void> } {
         timeline: states.length ? { alt: timelineChart(projection, lang).alt } : null,
         changes: await changesOf(ps, projection),
         deadlines: reportDeadlines(ps?.reports ?? null, dateOf(now(), zone)),
+        calendarUrl: `${baseUrl}/cal/${signLink({ kind: 'cal', person: g.s.person, program: g.program }, keys)}.ics`,
       }),
     );
+  });
+
+  // The personal calendar feed: a signed URL (no session: calendar clients do not sign in).
+  app.get('/cal/:token', async (c) => {
+    const token = c.req.param('token').replace(/\.ics$/, '');
+    const v = verifyLink(token, keys, now());
+    if (!v.ok || v.link.kind !== 'cal')
+      return c.text('not a calendar feed of this tracker / このトラッカーのカレンダーではありません', 404);
+    const { person, program } = v.link;
+    const { ps, states, people } = await programData(program);
+    if (states.length === 0) return c.text('unknown program / プログラムがありません', 404);
+    const lang = personLang(people, person, ps?.program.language ?? 'ja');
+    const body = calendarFeed({
+      states,
+      person,
+      lang,
+      now: now(),
+      measureUrl: (p, m) => `${baseUrl}/p/${p}/m/${m}`,
+      ...(ps ? { programTitle: ps.program.title } : {}),
+    });
+    return c.body(body, 200, { 'Content-Type': 'text/calendar; charset=utf-8' });
   });
 
   app.get('/p/:program/timeline.svg', async (c) => {

@@ -5,6 +5,12 @@ import type { MilestoneStatus } from '../domain/status';
 export const WORDS = {
   appName: { ja: '是正措置トラッカー', en: 'Remediation tracker' },
   skip: { ja: '本文へ移動', en: 'Skip to content' },
+  calendarHeading: { ja: 'カレンダー', en: 'Calendar' },
+  calendarText: {
+    ja: 'あなたが担当する期日（プログラムマネージャーはすべての期日）を、終日の予定としてカレンダーに取り込めます。期日が変わると予定も更新されます。このアドレスはあなた専用です。共有しないでください。',
+    en: 'Your due dates (all of them, for program managers) as all-day events your calendar can subscribe to; they move when the dates change. The address is yours alone: do not share it.',
+  },
+  calendarLink: { ja: 'カレンダーのフィード（ICS）', en: 'Calendar feed (ICS)' },
   language: { ja: '言語', en: 'Language' },
   signedInAs: { ja: 'サインイン中', en: 'Signed in as' },
   logout: { ja: 'サインアウト', en: 'Sign out' },

@@ -7,6 +7,7 @@
  * approves a re-plan from the approvals page; every response carries the security headers.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import ICAL from 'ical.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
@@ -373,6 +374,40 @@ describe('the web over HTTP', () => {
     expect(again.res.status).toBe(422);
     expect(again.body).toContain('data-testid="problems"');
     expect((await auth()).changeLog.length).toBe(after.changeLog.length);
+  });
+
+  it("serves each person's calendar feed at a signed URL from the program page, and refuses a forged one", async () => {
+    const { jar } = await signIn('sato@example.jp');
+    const page = await request(jar, `/p/${program}`);
+    expect(page.body).toContain('data-testid="calendar-feed"');
+    const href = /href="([^"]+\/cal\/[^"]+)"/.exec(page.body)?.[1];
+    expect(href?.startsWith(`${web.url}/cal/`)).toBe(true);
+    const feed = await request(new Jar(), (href ?? '').slice(web.url.length));
+    expect(feed.res.status).toBe(200);
+    expect(feed.res.headers.get('content-type')).toMatch(/^text\/calendar/);
+    const events = new ICAL.Component(ICAL.parse(feed.body) as unknown[])
+      .getAllSubcomponents('vevent')
+      .map((v) => new ICAL.Event(v));
+    // sato is responsible for every open milestone: all-day events on their current dates, in English.
+    const open = [await auth(), await measureState(client, program, 'soc')].flatMap((st) =>
+      st.milestones
+        .filter((m) => !m.completed && !m.cancelled)
+        .map((m) => [`${st.measure.id}/${m.id}`, m.due, true] as const),
+    );
+    expect(open.length).toBeGreaterThan(0);
+    const due = events.filter((e) => e.uid.endsWith('/due@remediation-tracker'));
+    expect(
+      due.map((e) => [e.uid.split('/').slice(1, 3).join('/'), e.startDate.toString(), e.startDate.isDate]).sort(),
+    ).toEqual(open.map((o) => [...o]).sort());
+    expect(due.every((e) => e.summary.startsWith('Due: ') || e.summary.startsWith('[Overdue] '))).toBe(true);
+
+    // The token is checked: a forged person, or a token of another kind, reads nothing.
+    const token = (href ?? '').split('/cal/')[1]?.replace(/\.ics$/, '') ?? '';
+    const [payload, keyId, sig] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ kind: 'cal', person: 'suzuki', program })).toString('base64url');
+    expect((await request(new Jar(), `/cal/${forged}.${keyId}.${sig}.ics`)).res.status).toBe(404);
+    expect((await request(new Jar(), `/cal/${actLink('complete', 'sub')}.ics`)).res.status).toBe(404);
+    expect(payload).toBeTruthy();
   });
 
   it('sends the security headers on every response', async () => {
