@@ -9,7 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -77,10 +77,10 @@ export async function listReportingStates(
   return { states, queried, pages };
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+async function writeAtomic(file: string, content: string | Uint8Array, mkdir = true): Promise<void> {
+  if (mkdir) await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(tmp, text, 'utf8');
+  await fs.writeFile(tmp, content);
   await fs.rename(tmp, file);
 }
 
@@ -294,13 +294,18 @@ export function createRollupActivities(deps: {
       );
       const dir = draftsDir(input.program, input.period, input.revision);
       const files: Record<string, string> = {};
+      await fs.mkdir(dir, { recursive: true });
+      // Each file encoded once (hashed and written from the same bytes), all written at once.
+      const writes: Array<Promise<void>> = [];
       for (const [name, text] of Object.entries({
         ...docs.files,
         [BASELINE_FILE]: `${JSON.stringify(docs.baseline)}\n`,
       })) {
-        await writeAtomic(path.join(dir, name), text);
-        files[name] = sha256(text);
+        const bytes = Buffer.from(text, 'utf8');
+        writes.push(writeAtomic(path.join(dir, name), bytes, false));
+        files[name] = createHash('sha256').update(bytes).digest('hex');
       }
+      await Promise.all(writes);
       return {
         context: { program: programState.program, people: programState.people, policy: programState.policy },
         revision: {

@@ -60,8 +60,10 @@ const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 const utc = (d: LocalDate): number => Date.parse(`${d}T00:00:00Z`);
 
 interface Row {
-  /** As drawn (possibly cut). */
+  /** As drawn (possibly cut): computed for the drawn rows only (see `timelineChart`). */
   label: string;
+  measure: string;
+  milestone: string;
   /** As listed in the text alternative. */
   full: string;
   original: LocalDate;
@@ -96,7 +98,9 @@ const rowLabel = (measure: string, milestone: string): string =>
 function rowsOf(p: PublicProgram, lang: Lang): Row[] {
   return p.measures.flatMap((m) =>
     m.milestones.map((ms) => ({
-      label: rowLabel(m.title[lang], ms.title[lang]),
+      label: '',
+      measure: m.title[lang],
+      milestone: ms.title[lang],
       full: `${oneLine(m.title[lang])} — ${oneLine(ms.title[lang])}`,
       original: ms.originalDue,
       current: ms.due,
@@ -265,17 +269,32 @@ function finish(svg: string, label: string): string {
  */
 export function timelineChart(p: PublicProgram, lang: Lang): { svg: string; alt: string } {
   const all = rowsOf(p, lang);
-  const rows = all.slice(0, MAX_CHART_ROWS);
+  const rows = all.slice(0, MAX_CHART_ROWS).map((r) => ({ ...r, label: rowLabel(r.measure, r.milestone) }));
   const capped = rows.length < all.length;
-  const height = TOP + BOTTOM + ROW * Math.max(rows.length, 2) + (capped ? NOTE : 0);
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
-  let svg: string;
-  try {
-    chart.setOption(chartOption(rows, all.length, p.asOf, lang));
-    svg = chart.renderToSVGString();
-  } finally {
-    chart.dispose();
-  }
   const label = `${word('timeline', lang)}${lang === 'ja' ? '：' : ': '}${oneLine(p.title[lang])}`;
-  return { svg: finish(svg, label), alt: altText(p, all, lang) };
+  // The SVG depends on nothing else: a recompile of the same update draws the same chart.
+  const key = JSON.stringify([
+    lang,
+    p.asOf,
+    all.length,
+    label,
+    rows.map((r) => [r.label, r.original, r.current, r.actual]),
+  ]);
+  let svg = drawn.get(key);
+  if (svg === undefined) {
+    const height = TOP + BOTTOM + ROW * Math.max(rows.length, 2) + (capped ? NOTE : 0);
+    const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
+    try {
+      chart.setOption(chartOption(rows, all.length, p.asOf, lang));
+      svg = finish(chart.renderToSVGString(), label);
+    } finally {
+      chart.dispose();
+    }
+    if (drawn.size >= 16) drawn.clear();
+    drawn.set(key, svg);
+  }
+  return { svg, alt: altText(p, all, lang) };
 }
+
+/** The SVGs drawn lately, by what they show (ECharts takes tens of milliseconds for a full chart). */
+const drawn = new Map<string, string>();

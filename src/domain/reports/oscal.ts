@@ -33,7 +33,14 @@ import { v5 as uuidv5 } from 'uuid';
 import { addDays, formatInstant, instantOf, type LocalDate } from '../dates';
 import type { Localized } from '../plan';
 import { cmp } from '../planner';
-import type { RegulatorChange, RegulatorMeasure, RegulatorPerson, RegulatorReport, RegulatorRow } from './regulator';
+import {
+  rowsByMeasure,
+  type RegulatorChange,
+  type RegulatorMeasure,
+  type RegulatorPerson,
+  type RegulatorReport,
+  type RegulatorRow,
+} from './regulator';
 
 /** The OSCAL version the document declares: the one compliance-trestle 5.2 models (scripts/ensure-trestle.sh). */
 const OSCAL_VERSION = '1.2.1';
@@ -49,7 +56,18 @@ const OSCAL_NS = 'https://remediation-tracker.example/ns/oscal';
 const UUID_NAMESPACE = '5c0f3f0e-8d0b-4a53-9b9e-2f6e4d7c1a90';
 
 /** A UUID v5 of `parts` (joined as a JSON array, so no two different lists give one name). */
-const uuidOf = (...parts: string[]): string => uuidv5(JSON.stringify(parts), UUID_NAMESPACE);
+const uuids = new Map<string, string>();
+const uuidOf = (...parts: string[]): string => {
+  // Remembered: a party's or a measure's uuid is asked for again on every row that names it.
+  const name = JSON.stringify(parts);
+  let uuid = uuids.get(name);
+  if (uuid === undefined) {
+    uuid = uuidv5(name, UUID_NAMESPACE);
+    if (uuids.size >= 200_000) uuids.clear();
+    uuids.set(name, uuid);
+  }
+  return uuid;
+};
 
 /** An OSCAL property; `ns` is ours except for OSCAL's own names (e.g. `marking`). */
 export interface OscalProp {
@@ -180,7 +198,11 @@ function oneLine(s: string): string {
  * and no heading, list, link, image, HTML or entity. Every backslash of `s` is escaped too, so
  * removing the backslash before each ASCII punctuation character gives `s` back exactly.
  */
+/** True when `oscalMarkup` would change `s`: the usual plain title or date is returned as it is. */
+const MARKUP = /[\\`*_[\]<>!|~&]|^[ \t]*[#+=\d-]/m;
+
 function oscalMarkup(s: string): string {
+  if (!MARKUP.test(s)) return s;
   return s
     .replace(/[\\`*_[\]<>!|~&]/g, '\\$&')
     .replace(/^([ \t]*)([#+=-])/gm, '$1\\$2')
@@ -335,8 +357,9 @@ function builder(report: RegulatorReport) {
     });
 
   const directive = report.program.directive;
+  const byMeasure = rowsByMeasure(report.rows);
   const riskOf = (m: RegulatorMeasure): OscalRisk => {
-    const rows = report.rows.filter((r) => r.measureId === m.id);
+    const rows = byMeasure.get(m.id) ?? [];
     const latest = rows.map((r) => r.due).reduce((a, b) => (b > a ? b : a), rows[0]?.due ?? report.asOf.slice(0, 10));
     const closed = m.status === 'done' || m.status === 'cancelled';
     const answers = m.directiveItems.length ? `directive items ${m.directiveItems.join(', ')}` : 'the directive';

@@ -329,8 +329,8 @@ function measureMarkdown(m: PublicMeasure, lang: Lang): string[] {
 }
 
 /** One line of "what changed", with the titles looked up in `p`. */
-function changeLine(c: PublicChange, p: PublicProgram, lang: Lang): string {
-  const m = p.measures.find((x) => x.id === c.measure);
+function changeLine(c: PublicChange, byId: ReadonlyMap<string, PublicMeasure>, lang: Lang): string {
+  const m = byId.get(c.measure);
   const measure = escapeMarkdown(m ? m.title[lang] : c.measure);
   const label = word(`change.${c.kind}`, lang);
   if (c.kind === 'new-measure' || c.kind === 'measure-cancelled') return `- ${label}: ${measure}`;
@@ -400,7 +400,12 @@ export function renderPublicMarkdown(
 
   out.push(`## ${word('changes', lang)}`, '');
   if (changes.length === 0) out.push(word('noChanges', lang));
-  else out.push(...changes.map((c) => changeLine(c, p, lang)));
+  else {
+    // The first measure of an id, as a search from the start finds it.
+    const byId = new Map<string, PublicMeasure>();
+    for (const m of p.measures) if (!byId.has(m.id)) byId.set(m.id, m);
+    for (const c of changes) out.push(changeLine(c, byId, lang));
+  }
   return `${out.join('\n')}\n`;
 }
 

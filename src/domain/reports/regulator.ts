@@ -454,11 +454,13 @@ const WORDS: Record<Lang, Record<MilestoneStatus | ChangeEntry['kind'] | ChangeE
 
 /** Text made inert for Markdown: HTML special characters as entities, so no text becomes markup. */
 function inert(s: string): string {
+  if (!/[&<>]/.test(s)) return s;
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** A table cell: `|` escaped, line breaks as `<br>` (the only markup added), HTML in the text made inert. */
 export function markdownCell(s: string): string {
+  if (!/[&<>\\|\r\n]/.test(s)) return s;
   return inert(s)
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
@@ -467,6 +469,7 @@ export function markdownCell(s: string): string {
 
 /** Running text (headings, list items): line breaks as spaces, HTML made inert. */
 function line(s: string): string {
+  if (!/[&<>\r\n]/.test(s)) return s;
   return inert(s).replace(/\s*(\r\n|\r|\n)\s*/g, ' ');
 }
 
@@ -476,6 +479,17 @@ function table(header: string[], rows: string[][]): string[] {
     `|${header.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.map(markdownCell).join(' | ')} |`),
   ];
+}
+
+/** The rows of each measure, in their order. */
+export function rowsByMeasure(rows: readonly RegulatorRow[]): Map<string, RegulatorRow[]> {
+  const out = new Map<string, RegulatorRow[]>();
+  for (const r of rows) {
+    const list = out.get(r.measureId);
+    if (list) list.push(r);
+    else out.set(r.measureId, [r]);
+  }
+  return out;
 }
 
 const named = (p: RegulatorPerson) => (p.name === p.id ? p.id : `${p.name} (${p.id})`);
@@ -496,12 +510,14 @@ export function regulatorMarkdown(report: RegulatorReport, lang: Lang): string {
     out.push(`- ${L.directive}: ${line(`${p.directive.ref} (${p.directive.issuer}, ${p.directive.issuedOn})`)}`);
   out.push(`- ${L.asOf}: ${report.asOf}`, '');
 
+  const counts = new Map<MilestoneStatus, number>();
+  for (const r of report.rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const statuses: MilestoneStatus[] = ['overdue', 'at-risk', 'awaiting-verification', 'on-track', 'done', 'cancelled'];
   out.push(`## ${L.summary}`, '');
   out.push(
     ...table(
       [L.status, L.count],
-      statuses.map((s) => [W[s], String(report.rows.filter((r) => r.status === s).length)]),
+      statuses.map((s) => [W[s], String(counts.get(s) ?? 0)]),
     ),
     '',
   );
@@ -523,8 +539,9 @@ export function regulatorMarkdown(report: RegulatorReport, lang: Lang): string {
     );
   }
 
+  const byMeasure = rowsByMeasure(report.rows);
   for (const m of report.measures) {
-    const rows = report.rows.filter((r) => r.measureId === m.id);
+    const rows = byMeasure.get(m.id) ?? [];
     out.push(`## ${L.measure} ${line(m.id)}: ${line(m.title[lang])}`, '');
     out.push(`- ${L.owner}: ${line(named(m.owner))}`);
     if (m.sponsor) out.push(`- ${L.sponsor}: ${line(named(m.sponsor))}`);
