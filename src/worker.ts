@@ -52,6 +52,21 @@ export const WORKER_TUNING = {
   maxCachedWorkflows: 2000,
 } as const;
 
+/**
+ * Modules of the workflow bundle evaluated once per worker and shared by every workflow, instead of
+ * once per workflow (the reusable V8 context gives each workflow its own module instances, and a
+ * module's evaluation stays in memory as long as the workflow is cached): the calendar with the
+ * holiday data and its prefix tables, and the date arithmetic with luxon, its zones and formatters.
+ * The SDK freezes their exports. Only modules whose state is pure memoization (same input, same
+ * answer, whichever workflow asked first) may be listed here: anything a workflow could tell apart
+ * would leak between workflows. zod is not shared (it writes to objects the SDK would freeze); it is
+ * loaded on first use instead (see `zod` in src/domain/plan.ts).
+ */
+export const WORKFLOW_PRELOAD_MODULES = [
+  path.join(__dirname, 'domain', 'calendar'),
+  path.join(__dirname, 'domain', 'dates'),
+];
+
 /** Builds the worker for the measure, program and update workflows on `taskQueue`. */
 export async function createWorker(opts: {
   connection: NativeConnection;
@@ -62,7 +77,7 @@ export async function createWorker(opts: {
   varDir?: string;
   /** The payload codec's keys (default: the configured ones; see `keys` in src/settings.ts). */
   keys?: EncryptionKeys;
-  /** A prebuilt bundle must be built with `failureConverterPath` of src/client/codec, so workflow failures are encoded too. */
+  /** A prebuilt bundle must be built with `failureConverterPath` of src/client/codec, so workflow failures are encoded too (and `preloadModules: WORKFLOW_PRELOAD_MODULES`, so that it shares them). */
   workflowBundle?: WorkflowBundleOption;
   /** The web's public base URL for the links in mails (default: REMEDIATE_WEB_URL; none: no links). */
   webUrl?: string;
@@ -78,7 +93,9 @@ export async function createWorker(opts: {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath, bundlerOptions: { preloadModules: WORKFLOW_PRELOAD_MODULES } }),
     // The same converter encrypts for the activities' client (Context.current().client), which the SDK
     // builds from this option.
     dataConverter: encryptedDataConverter(keys),

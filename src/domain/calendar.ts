@@ -102,7 +102,9 @@ const fromDay = (day: number): LocalDate => {
 /** 1970-01-01 was a Thursday: day 0 -> 4 (Mon = 1 ... Sun = 7). */
 const weekdayOf = (day: number): number => ((((day + 3) % 7) + 7) % 7) + 1;
 
-const jpHolidayDays: ReadonlySet<number> = new Set(Object.keys(holidayJp.holidays).map(toDay));
+let jpHolidaySet: ReadonlySet<number> | undefined;
+/** The days of the Japanese public holidays, built on first use (a workflow on another calendar never builds it). */
+const jpHolidayDays = (): ReadonlySet<number> => (jpHolidaySet ??= new Set(Object.keys(holidayJp.holidays).map(toDay)));
 const jpFirstDay = toDay(RANGES.jp.first);
 const jpLastDay = toDay(RANGES.jp.last);
 
@@ -116,11 +118,40 @@ function baseOpen(kind: CalendarKind, firstDay: number, lastDay: number): Uint8A
     for (let i = 0; i < open.length; i++) {
       const day = firstDay + i;
       const weekday = kind === 'daily' || weekdayOf(day) <= 5;
-      open[i] = weekday && !(kind === 'jp' && jpHolidayDays.has(day)) ? 1 : 0;
+      open[i] = weekday && !(kind === 'jp' && jpHolidayDays().has(day)) ? 1 : 0;
     }
     baseOpens.set(kind, open);
   }
   return open;
+}
+
+/**
+ * The prefix counts of every calendar built, by kind and closed dates: a program's measures (and the
+ * planner and the roll-up of one measure) all ask for the same calendar, and its table (120 KB for
+ * 1970-2050) is built once and shared, never written after it is built. Bounded: cleared when full.
+ */
+const prefixes = new Map<string, Int32Array>();
+
+function prefixOf(
+  kind: CalendarKind,
+  closedDates: readonly LocalDate[],
+  firstDay: number,
+  lastDay: number,
+): Int32Array {
+  const key = `${kind}|${JSON.stringify(closedDates)}`;
+  const known = prefixes.get(key);
+  if (known) return known;
+  const open = Uint8Array.from(baseOpen(kind, firstDay, lastDay));
+  for (const date of closedDates) {
+    const day = toDay(date);
+    if (day >= firstDay && day <= lastDay) open[day - firstDay] = 0;
+  }
+  const prefix = new Int32Array(open.length);
+  let count = 0;
+  for (let i = 0; i < open.length; i++) prefix[i] = count += open[i] ?? 0;
+  if (prefixes.size >= 64) prefixes.clear();
+  prefixes.set(key, prefix);
+  return prefix;
 }
 
 /** A business calendar over plain dates. Pure and deterministic: safe inside workflows. */
@@ -142,21 +173,13 @@ export class BusinessCalendar {
     this.last = range.last;
     this.firstDay = toDay(range.first);
     this.lastDay = toDay(range.last);
-    const open = Uint8Array.from(baseOpen(kind, this.firstDay, this.lastDay));
-    for (const date of closedDates) {
-      const day = toDay(date);
-      if (day >= this.firstDay && day <= this.lastDay) open[day - this.firstDay] = 0;
-    }
-    const prefix = new Int32Array(open.length);
-    let count = 0;
-    for (let i = 0; i < open.length; i++) prefix[i] = count += open[i] ?? 0;
-    this.prefix = prefix;
+    this.prefix = prefixOf(kind, closedDates, this.firstDay, this.lastDay);
   }
 
   /** True when `date` is a Japanese public holiday (any calendar kind can ask); false outside the holiday data (1970-2050). */
   static isJapaneseHoliday(date: LocalDate): boolean {
     const day = toDay(date);
-    return day >= jpFirstDay && day <= jpLastDay && jpHolidayDays.has(day);
+    return day >= jpFirstDay && day <= jpLastDay && jpHolidayDays().has(day);
   }
 
   /** True when `date` is a working day in this calendar; false for a date outside its data range (`first`..`last`). */

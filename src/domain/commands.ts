@@ -4,107 +4,122 @@
  * validators check and what the reducer receives cannot drift apart. Every schema is strict: unknown
  * fields, wrong types, inherited keys and over-long texts are refused before any rule runs.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { LIMITS } from './limits';
-import {
-  bi,
-  localizedSchema,
-  measureTextsSchema,
-  milestoneSchema,
-  personIdSchema,
-  personSchema,
-  policySchema,
-  programContextSchema,
-  zodProblem,
-} from './plan';
+import { bi, planSchemas, zod, zodProblem } from './plan';
 import { problem, type Problem } from './problems';
 
-const idPattern = /^[a-z0-9][a-z0-9-]*$/;
-const id = z
-  .string()
-  .min(1)
-  .max(LIMITS.idChars)
-  .regex(idPattern, bi('not an id (a-z, 0-9 and -)', 'ID ではありません（a-z・0-9・-）'));
-/** A name the rules look up (a milestone, a person): any short text; the reducer says when it is unknown. */
-const name = z.string().max(LIMITS.idChars);
-/** `measure/milestone`, both ids. */
-const ref = z
-  .string()
-  .max(2 * LIMITS.idChars + 1)
-  .regex(
-    /^[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*$/,
-    bi('not a measure/milestone reference', '施策/マイルストーン の参照ではありません'),
-  );
-const text = z.string().max(LIMITS.textChars);
-/** Dates are checked by the reducer, which names the problem (`not a date`, `before today` ...). */
-const date = z.string().max(32);
-
-/** What a measure knows of a milestone of another measure it depends on. */
-const dependencyInfoSchema = z.strictObject({
-  due: z.iso.date(),
-  forecast: z.iso.date().optional(),
-  done: z.boolean(),
-});
-
 /**
- * The signed mail link a command came through (see src/links.ts): its id, which the measure accepts
- * once, and its expiry. The web server checks the signature; the workflow keeps the ids it has seen.
+ * Builds the command schemas (see `commandSchemas`): zod and the plan's schemas are loaded by the first
+ * parse, so a workflow that never receives an Update or a signal never evaluates them.
  */
-const linkSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
-  exp: z.number().int().nonnegative(),
-});
+function buildCommandSchemas(z: typeof import('zod').z) {
+  const {
+    localizedSchema,
+    measureTextsSchema,
+    milestoneSchema,
+    personIdSchema,
+    personSchema,
+    policySchema,
+    programContextSchema,
+  } = planSchemas();
+  const idPattern = /^[a-z0-9][a-z0-9-]*$/;
+  const id = z
+    .string()
+    .min(1)
+    .max(LIMITS.idChars)
+    .regex(idPattern, bi('not an id (a-z, 0-9 and -)', 'ID ではありません（a-z・0-9・-）'));
+  /** A name the rules look up (a milestone, a person): any short text; the reducer says when it is unknown. */
+  const name = z.string().max(LIMITS.idChars);
+  /** `measure/milestone`, both ids. */
+  const ref = z
+    .string()
+    .max(2 * LIMITS.idChars + 1)
+    .regex(
+      /^[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*$/,
+      bi('not a measure/milestone reference', '施策/マイルストーン の参照ではありません'),
+    );
+  const text = z.string().max(LIMITS.textChars);
+  /** Dates are checked by the reducer, which names the problem (`not a date`, `before today` ...). */
+  const date = z.string().max(32);
 
-/** The fields of each command, without the actor. */
-const fields = {
-  complete: z.strictObject({ milestone: name, evidence: text, link: linkSchema.optional() }),
-  forecast: z.strictObject({ milestone: name, date, link: linkSchema.optional() }),
-  replan: z.strictObject({ milestone: name, date, reason: text, link: linkSchema.optional() }),
-  'approve-replan': z.strictObject({ milestone: name, reason: text.optional() }),
-  'reject-replan': z.strictObject({ milestone: name, reason: text.optional() }),
-  cancel: z.strictObject({ reason: text }),
-  verify: z.strictObject({ milestone: name, reason: text.optional() }),
-  'reject-verification': z.strictObject({ milestone: name, reason: text }),
-  reassign: z.strictObject({ milestone: name.optional(), to: name, reason: text }),
-  amend: z.strictObject({
-    milestones: z.array(milestoneSchema).max(LIMITS.milestonesPerMeasure),
-    people: z.record(personIdSchema, personSchema),
-    external: z.record(ref, dependencyInfoSchema),
-    dependents: z.record(id, z.array(id).max(LIMITS.measures)),
-    measure: measureTextsSchema.optional(),
-    policy: policySchema.optional(),
-    program: programContextSchema.optional(),
-    /** New titles of existing milestones, by milestone id. */
-    titles: z.record(id, localizedSchema).optional(),
-    /** The sha256 of the measure's definition in the applied file (see `MeasureState.planDigest`). */
-    planDigest: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional(),
-  }),
-} as const;
+  /** What a measure knows of a milestone of another measure it depends on. */
+  const dependencyInfoSchema = z.strictObject({
+    due: z.iso.date(),
+    forecast: z.iso.date().optional(),
+    done: z.boolean(),
+  });
+
+  /**
+   * The signed mail link a command came through (see src/links.ts): its id, which the measure accepts
+   * once, and its expiry. The web server checks the signature; the workflow keeps the ids it has seen.
+   */
+  const linkSchema = z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+    exp: z.number().int().nonnegative(),
+  });
+
+  /** The fields of each command, without the actor. */
+  const fields = {
+    complete: z.strictObject({ milestone: name, evidence: text, link: linkSchema.optional() }),
+    forecast: z.strictObject({ milestone: name, date, link: linkSchema.optional() }),
+    replan: z.strictObject({ milestone: name, date, reason: text, link: linkSchema.optional() }),
+    'approve-replan': z.strictObject({ milestone: name, reason: text.optional() }),
+    'reject-replan': z.strictObject({ milestone: name, reason: text.optional() }),
+    cancel: z.strictObject({ reason: text }),
+    verify: z.strictObject({ milestone: name, reason: text.optional() }),
+    'reject-verification': z.strictObject({ milestone: name, reason: text }),
+    reassign: z.strictObject({ milestone: name.optional(), to: name, reason: text }),
+    amend: z.strictObject({
+      milestones: z.array(milestoneSchema).max(LIMITS.milestonesPerMeasure),
+      people: z.record(personIdSchema, personSchema),
+      external: z.record(ref, dependencyInfoSchema),
+      dependents: z.record(id, z.array(id).max(LIMITS.measures)),
+      measure: measureTextsSchema.optional(),
+      policy: policySchema.optional(),
+      program: programContextSchema.optional(),
+      /** New titles of existing milestones, by milestone id. */
+      titles: z.record(id, localizedSchema).optional(),
+      /** The sha256 of the measure's definition in the applied file (see `MeasureState.planDigest`). */
+      planDigest: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
+    }),
+  } as const;
+
+  /** One command, discriminated by `type`. */
+  const commandSchema = z.discriminatedUnion('type', [
+    fields.complete.extend({ type: z.literal('complete') }),
+    fields.forecast.extend({ type: z.literal('forecast') }),
+    fields.replan.extend({ type: z.literal('replan') }),
+    fields['approve-replan'].extend({ type: z.literal('approve-replan') }),
+    fields['reject-replan'].extend({ type: z.literal('reject-replan') }),
+    fields.cancel.extend({ type: z.literal('cancel') }),
+    fields.verify.extend({ type: z.literal('verify') }),
+    fields['reject-verification'].extend({ type: z.literal('reject-verification') }),
+    fields.reassign.extend({ type: z.literal('reassign') }),
+    fields.amend.extend({ type: z.literal('amend') }),
+  ]);
+
+  /** The `dependencyChanged` signal. */
+  const dependencyChangedSchema = z.strictObject({ ref, info: dependencyInfoSchema });
+
+  return { fields, commandSchema, dependencyChangedSchema };
+}
+
+type CommandSchemas = ReturnType<typeof buildCommandSchemas>;
+let schemas: CommandSchemas | undefined;
+/** The command schemas, built once, on first use. */
+const commandSchemas = (): CommandSchemas => (schemas ??= buildCommandSchemas(zod()));
 
 /** The kinds of command. */
-export type CommandType = keyof typeof fields;
+export type CommandType = keyof CommandSchemas['fields'];
 /** The fields of one kind of command. */
-export type CommandFields<T extends CommandType> = z.infer<(typeof fields)[T]>;
-
-/** One command, discriminated by `type`. */
-const commandSchema = z.discriminatedUnion('type', [
-  fields.complete.extend({ type: z.literal('complete') }),
-  fields.forecast.extend({ type: z.literal('forecast') }),
-  fields.replan.extend({ type: z.literal('replan') }),
-  fields['approve-replan'].extend({ type: z.literal('approve-replan') }),
-  fields['reject-replan'].extend({ type: z.literal('reject-replan') }),
-  fields.cancel.extend({ type: z.literal('cancel') }),
-  fields.verify.extend({ type: z.literal('verify') }),
-  fields['reject-verification'].extend({ type: z.literal('reject-verification') }),
-  fields.reassign.extend({ type: z.literal('reassign') }),
-  fields.amend.extend({ type: z.literal('amend') }),
-]);
+export type CommandFields<T extends CommandType> = z.infer<CommandSchemas['fields'][T]>;
 
 /** A command on a measure; the actor and the instant travel beside it (see `Envelope`). */
-export type Command = z.infer<typeof commandSchema>;
+export type Command = z.infer<CommandSchemas['commandSchema']>;
 /** The amendment `plan apply` sends to a running measure. */
 export type AmendCommand = Extract<Command, { type: 'amend' }>;
 
@@ -174,19 +189,17 @@ export function parseUpdateArgs(
   else if (actor.length > LIMITS.idChars)
     problems.push(problem('actor', `longer than ${LIMITS.idChars} characters`, `${LIMITS.idChars} 文字を超えています`));
   if (Object.hasOwn(rest, 'type')) problems.push(problem('type', 'unknown key: type', '不明なキー: type'));
-  const parsed = commandSchema.safeParse({ ...rest, type }, { reportInput: true });
+  const parsed = commandSchemas().commandSchema.safeParse({ ...rest, type }, { reportInput: true });
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => zodProblem(i)));
   if (problems.length || !parsed.success || typeof actor !== 'string') return { ok: false, problems };
   return { ok: true, actor, command: parsed.data };
 }
 
-/** The signal a measure sends the measures that depend on one of its milestones. */
-const dependencyChangedSchema = z.strictObject({ ref, info: dependencyInfoSchema });
-/** Its payload. */
-export type DependencyChanged = z.infer<typeof dependencyChangedSchema>;
+/** The payload of the signal a measure sends the measures that depend on one of its milestones. */
+export type DependencyChanged = z.infer<CommandSchemas['dependencyChangedSchema']>;
 
 /** Reads a `dependencyChanged` signal payload; undefined when malformed (the workflow logs and drops it). */
 export function parseDependencyChanged(payload: unknown): DependencyChanged | undefined {
-  const r = dependencyChangedSchema.safeParse(payload);
+  const r = commandSchemas().dependencyChangedSchema.safeParse(payload);
   return r.success ? r.data : undefined;
 }

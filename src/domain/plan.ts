@@ -3,235 +3,279 @@
  * dependency cycles), and parsing from YAML or JSON text. An invalid plan is rejected whole with one
  * problem per line, each naming its path.
  */
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type * as Yaml from 'yaml';
+import type { z } from 'zod';
 import { CALENDAR_KINDS, calendarRange, JP_HOLIDAY_YEARS, JP_LAST_DUE, lastDue, type CalendarKind } from './calendar';
 import { isLocalDate, isTimeZone } from './dates';
 import { LIMITS, own } from './limits';
 import { splitRef } from './refs';
 import { formatPath, problem, type Problem } from './problems';
 
+/**
+ * zod, loaded on first use. Workflow code imports this module, and the workflow sandbox evaluates every
+ * module it imports again for each workflow it runs: zod (and the schemas built with it) cost about a
+ * megabyte per cached workflow, although only a workflow that parses an Update or a signal needs them.
+ * Loaded here, zod is evaluated by the first parse instead. Same schemas, same results.
+ */
+export function zod(): typeof z {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (zodModule ??= (require('zod') as { z: typeof z }).z);
+}
+let zodModule: typeof z | undefined;
+
+/** The YAML reader, loaded on first use (only `parsePlanText` reads YAML; workflows never do). */
+function yaml(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (yamlModule ??= require('yaml') as typeof Yaml);
+}
+let yamlModule: typeof Yaml | undefined;
+
 /** zod carries one message string: both languages travel in it, split again in zodProblem. */
 const SEP = '\u0000';
 /** A zod issue message in both languages (split again by `zodProblem`). */
 export const bi = (en: string, ja: string) => ({ message: `${SEP}${en}${SEP}${ja}` });
 
-const dateField = z.unknown().transform((v, ctx): string => {
-  if (typeof v === 'string' && isLocalDate(v)) return v;
-  if (v === undefined) {
-    ctx.addIssue({ code: 'custom', ...bi('required', '必須です') });
+/** Builds the plan's schemas (see `planSchemas`). */
+function buildPlanSchemas(z: typeof import('zod').z) {
+  const dateField = z.unknown().transform((v, ctx): string => {
+    if (typeof v === 'string' && isLocalDate(v)) return v;
+    if (v === undefined) {
+      ctx.addIssue({ code: 'custom', ...bi('required', '必須です') });
+      return z.NEVER;
+    }
+    const shown = typeof v === 'string' ? v : JSON.stringify(v);
+    ctx.addIssue({ code: 'custom', ...bi(`not a date: ${shown}`, `日付ではありません: ${shown}`) });
     return z.NEVER;
-  }
-  const shown = typeof v === 'string' ? v : JSON.stringify(v);
-  ctx.addIssue({ code: 'custom', ...bi(`not a date: ${shown}`, `日付ではありません: ${shown}`) });
-  return z.NEVER;
-});
+  });
 
-/** A non-empty text of at most `max` characters. */
-const text = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max, bi(`too long: at most ${max} characters`, `長すぎます: ${max} 文字以内にしてください`));
-
-const ID_RE = /^[a-z0-9][a-z0-9-]*$/;
-const idField = (what: string, whatJa = what) =>
-  text(LIMITS.idChars).regex(
-    ID_RE,
-    bi(`${what} must use only a-z, 0-9 and -`, `${whatJa} は a-z・0-9・- のみ使えます`),
-  );
-
-/** A whole number in `min..max`, with one bilingual message naming the range and what it counts. */
-const bounded = (min: number, max: number, en: string, ja: string) => {
-  const msg = bi(
-    `must be a whole number from ${min} to ${max} (${en})`,
-    `${min}〜${max} の整数にしてください（${ja}）`,
-  );
-  return z.number(msg).int(msg).min(min, msg).max(max, msg);
-};
-
-/** An array of at most `max` items, with a bilingual message naming the limit. */
-const atMost = <T extends z.ZodType>(item: T, max: number) =>
-  z.array(item).max(max, bi(`too many: at most ${max} items`, `多すぎます: ${max} 件以内にしてください`));
-
-/**
- * A record keyed by ids. zod drops a `__proto__` key silently (YAML and JSON.parse keep it as an own
- * key): report it as a bad key instead. Also bounds the number of entries.
- */
-const idRecord = <V extends z.ZodType>(key: z.ZodString, value: V, max: number, keyEn: string, keyJa: string) =>
-  z.preprocess(
-    (v, ctx) => {
-      if (v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__'))
-        ctx.addIssue({ code: 'custom', path: ['__proto__'], input: v, ...bi(keyEn, keyJa) });
-      if (v !== null && typeof v === 'object' && Object.keys(v).length > max)
-        ctx.addIssue({
-          code: 'custom',
-          input: v,
-          ...bi(`too many: at most ${max} entries`, `多すぎます: ${max} 件以内にしてください`),
-        });
-      return v;
-    },
-    z.record(key, value),
-  );
-
-const localizedOf = (max: number) => z.strictObject({ ja: text(max), en: text(max) });
-const localized = localizedOf(LIMITS.titleChars);
-const personRef = text(LIMITS.idChars);
-const lang = z.enum(['ja', 'en']);
-const role = z.enum(['owner', 'manager', 'sponsor', 'managers']);
-
-const timeField = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, bi('not a time (HH:MM)', '時刻（HH:MM）ではありません'));
-
-/** One person of the plan. */
-export const personSchema = z.strictObject({
-  name: text(LIMITS.titleChars),
-  email: z.email().max(254, bi('too long: at most 254 characters', '長すぎます: 254 文字以内にしてください')),
-  manager: personRef.optional(),
-  lang: z.enum(['ja', 'en']).optional(),
-});
-
-/** One escalation policy (also checks a policy carried by an amendment). */
-export const policySchema = z.strictObject({
-  notifyAt: timeField,
-  remindBefore: atMost(
-    bounded(1, LIMITS.remindBeforeDays, 'calendar days before the due date', '期日の何日前か'),
-    LIMITS.reminders,
-  ).default([]),
-  remindOnDue: z.boolean().default(true),
-  escalation: atMost(
-    z.strictObject({
-      afterBusinessDays: bounded(1, LIMITS.afterBusinessDays, 'business days after the due date', '期日後の営業日数'),
-      notify: atMost(role, 4).min(1),
-    }),
-    LIMITS.escalationLevels,
-  ).default([]),
-  repeatEveryBusinessDays: bounded(
-    1,
-    LIMITS.repeatEveryBusinessDays,
-    'business days between repeats',
-    '繰り返しの間隔（営業日）',
-  ).optional(),
-});
-
-const completionSchema = z.strictObject({ on: dateField, by: personRef, evidence: text(LIMITS.textChars) });
-
-/** One milestone of the plan (also checks milestones carried by an amendment). */
-export const milestoneSchema = z.strictObject({
-  id: idField('milestone id'),
-  title: localized,
-  due: dateField,
-  owner: personRef.optional(),
-  forecast: dateField.optional(),
-  dependsOn: atMost(text(2 * LIMITS.idChars + 1), LIMITS.dependsOn).default([]),
-  completed: completionSchema.optional(),
-  /** `required`: a completion waits for a second person's confirmation (default: the measure's). */
-  verification: z.enum(['required', 'none']).optional(),
-});
-
-const measureSchema = z.strictObject({
-  id: idField('measure id'),
-  title: localized,
-  directiveItems: atMost(text(LIMITS.titleChars), LIMITS.directiveItems).default([]),
-  owner: personRef,
-  sponsor: personRef.optional(),
-  policy: personRef,
-  publicSummary: localizedOf(LIMITS.summaryChars).optional(),
-  internalNotes: z
-    .string()
-    .max(
-      LIMITS.notesChars,
-      bi(
-        `too long: at most ${LIMITS.notesChars} characters`,
-        `長すぎます: ${LIMITS.notesChars} 文字以内にしてください`,
-      ),
-    )
-    .optional(),
-  verification: z.enum(['required', 'none']).default('none'),
-  milestones: atMost(milestoneSchema, LIMITS.milestonesPerMeasure).min(1),
-});
-
-const PERSON_ID_EN = 'person id must use only a-z, 0-9, ., _ and -';
-const PERSON_ID_JA = '人物 ID は a-z・0-9・.・_・- のみ使えます';
-const POLICY_NAME_EN = 'policy name must use only a-z, 0-9 and -';
-const POLICY_NAME_JA = 'ポリシー名は a-z・0-9・- のみ使えます';
-
-const planSchema = z.strictObject({
-  program: z.strictObject({
-    id: idField('program id'),
-    title: localized,
-    directive: z.strictObject({ ref: text(LIMITS.titleChars), issuer: text(LIMITS.titleChars), issuedOn: dateField }),
-    timezone: z
+  /** A non-empty text of at most `max` characters. */
+  const text = (max: number) =>
+    z
       .string()
-      .refine(
-        (tz) => /^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+)+)$/.test(tz) && isTimeZone(tz),
-        bi('not an IANA time zone', 'IANA タイムゾーンではありません'),
-      ),
-    calendar: z.enum(CALENDAR_KINDS),
-    closedDates: atMost(dateField, LIMITS.closedDates).default([]),
-    language: lang.default('ja'),
-    managers: atMost(personRef, LIMITS.people).min(1),
-    comms: atMost(personRef, LIMITS.people).default([]),
-    reports: atMost(
-      z.strictObject({ id: idField('report id'), title: localized, due: dateField, owner: personRef }),
-      LIMITS.reports,
-    ).default([]),
-    updates: z.strictObject({ every: z.enum(['month', 'week']), day: z.number().int().min(1).max(28) }).optional(),
-    /** The policy of the program's own reminders (report deadlines, waiting drafts); default `standard`, else the first. */
-    policy: text(LIMITS.idChars).optional(),
-  }),
-  people: idRecord(
-    text(LIMITS.idChars).regex(/^[a-z0-9][a-z0-9._-]*$/, bi(PERSON_ID_EN, PERSON_ID_JA)),
-    personSchema,
-    LIMITS.people,
-    PERSON_ID_EN,
-    PERSON_ID_JA,
-  ),
-  policies: idRecord(
-    text(LIMITS.idChars).regex(ID_RE, bi(POLICY_NAME_EN, POLICY_NAME_JA)),
-    policySchema,
-    LIMITS.policies,
-    POLICY_NAME_EN,
-    POLICY_NAME_JA,
-  ),
-  measures: atMost(measureSchema, LIMITS.measures).min(1),
-});
+      .min(1)
+      .max(max, bi(`too long: at most ${max} characters`, `長すぎます: ${max} 文字以内にしてください`));
 
-/** A person id, as the keys of `people` are written. */
-export const personIdSchema = text(LIMITS.idChars).regex(/^[a-z0-9][a-z0-9._-]*$/, bi(PERSON_ID_EN, PERSON_ID_JA));
-/** A title in both languages. */
-export const localizedSchema = localized;
-/** The texts of a measure that an amendment may change (never its id, owner or policy). */
-export const measureTextsSchema = measureSchema.pick({
-  title: true,
-  directiveItems: true,
-  sponsor: true,
-  publicSummary: true,
-  internalNotes: true,
-  verification: true,
-});
-/** The program settings every measure carries (an amendment may change them; the reducer keeps the id). */
-export const programContextSchema = planSchema.shape.program.pick({
-  id: true,
-  title: true,
-  timezone: true,
-  calendar: true,
-  closedDates: true,
-  language: true,
-  managers: true,
-  comms: true,
-});
+  const ID_RE = /^[a-z0-9][a-z0-9-]*$/;
+  const idField = (what: string, whatJa = what) =>
+    text(LIMITS.idChars).regex(
+      ID_RE,
+      bi(`${what} must use only a-z, 0-9 and -`, `${whatJa} は a-z・0-9・- のみ使えます`),
+    );
+
+  /** A whole number in `min..max`, with one bilingual message naming the range and what it counts. */
+  const bounded = (min: number, max: number, en: string, ja: string) => {
+    const msg = bi(
+      `must be a whole number from ${min} to ${max} (${en})`,
+      `${min}〜${max} の整数にしてください（${ja}）`,
+    );
+    return z.number(msg).int(msg).min(min, msg).max(max, msg);
+  };
+
+  /** An array of at most `max` items, with a bilingual message naming the limit. */
+  const atMost = <T extends z.ZodType>(item: T, max: number) =>
+    z.array(item).max(max, bi(`too many: at most ${max} items`, `多すぎます: ${max} 件以内にしてください`));
+
+  /**
+   * A record keyed by ids. zod drops a `__proto__` key silently (YAML and JSON.parse keep it as an own
+   * key): report it as a bad key instead. Also bounds the number of entries.
+   */
+  const idRecord = <V extends z.ZodType>(key: z.ZodString, value: V, max: number, keyEn: string, keyJa: string) =>
+    z.preprocess(
+      (v, ctx) => {
+        if (v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__'))
+          ctx.addIssue({ code: 'custom', path: ['__proto__'], input: v, ...bi(keyEn, keyJa) });
+        if (v !== null && typeof v === 'object' && Object.keys(v).length > max)
+          ctx.addIssue({
+            code: 'custom',
+            input: v,
+            ...bi(`too many: at most ${max} entries`, `多すぎます: ${max} 件以内にしてください`),
+          });
+        return v;
+      },
+      z.record(key, value),
+    );
+
+  const localizedOf = (max: number) => z.strictObject({ ja: text(max), en: text(max) });
+  const localized = localizedOf(LIMITS.titleChars);
+  const personRef = text(LIMITS.idChars);
+  const lang = z.enum(['ja', 'en']);
+  const role = z.enum(['owner', 'manager', 'sponsor', 'managers']);
+
+  const timeField = z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, bi('not a time (HH:MM)', '時刻（HH:MM）ではありません'));
+
+  /** One person of the plan. */
+  const personSchema = z.strictObject({
+    name: text(LIMITS.titleChars),
+    email: z.email().max(254, bi('too long: at most 254 characters', '長すぎます: 254 文字以内にしてください')),
+    manager: personRef.optional(),
+    lang: z.enum(['ja', 'en']).optional(),
+  });
+
+  /** One escalation policy (also checks a policy carried by an amendment). */
+  const policySchema = z.strictObject({
+    notifyAt: timeField,
+    remindBefore: atMost(
+      bounded(1, LIMITS.remindBeforeDays, 'calendar days before the due date', '期日の何日前か'),
+      LIMITS.reminders,
+    ).default([]),
+    remindOnDue: z.boolean().default(true),
+    escalation: atMost(
+      z.strictObject({
+        afterBusinessDays: bounded(1, LIMITS.afterBusinessDays, 'business days after the due date', '期日後の営業日数'),
+        notify: atMost(role, 4).min(1),
+      }),
+      LIMITS.escalationLevels,
+    ).default([]),
+    repeatEveryBusinessDays: bounded(
+      1,
+      LIMITS.repeatEveryBusinessDays,
+      'business days between repeats',
+      '繰り返しの間隔（営業日）',
+    ).optional(),
+  });
+
+  const completionSchema = z.strictObject({ on: dateField, by: personRef, evidence: text(LIMITS.textChars) });
+
+  /** One milestone of the plan (also checks milestones carried by an amendment). */
+  const milestoneSchema = z.strictObject({
+    id: idField('milestone id'),
+    title: localized,
+    due: dateField,
+    owner: personRef.optional(),
+    forecast: dateField.optional(),
+    dependsOn: atMost(text(2 * LIMITS.idChars + 1), LIMITS.dependsOn).default([]),
+    completed: completionSchema.optional(),
+    /** `required`: a completion waits for a second person's confirmation (default: the measure's). */
+    verification: z.enum(['required', 'none']).optional(),
+  });
+
+  const measureSchema = z.strictObject({
+    id: idField('measure id'),
+    title: localized,
+    directiveItems: atMost(text(LIMITS.titleChars), LIMITS.directiveItems).default([]),
+    owner: personRef,
+    sponsor: personRef.optional(),
+    policy: personRef,
+    publicSummary: localizedOf(LIMITS.summaryChars).optional(),
+    internalNotes: z
+      .string()
+      .max(
+        LIMITS.notesChars,
+        bi(
+          `too long: at most ${LIMITS.notesChars} characters`,
+          `長すぎます: ${LIMITS.notesChars} 文字以内にしてください`,
+        ),
+      )
+      .optional(),
+    verification: z.enum(['required', 'none']).default('none'),
+    milestones: atMost(milestoneSchema, LIMITS.milestonesPerMeasure).min(1),
+  });
+
+  const PERSON_ID_EN = 'person id must use only a-z, 0-9, ., _ and -';
+  const PERSON_ID_JA = '人物 ID は a-z・0-9・.・_・- のみ使えます';
+  const POLICY_NAME_EN = 'policy name must use only a-z, 0-9 and -';
+  const POLICY_NAME_JA = 'ポリシー名は a-z・0-9・- のみ使えます';
+
+  const planSchema = z.strictObject({
+    program: z.strictObject({
+      id: idField('program id'),
+      title: localized,
+      directive: z.strictObject({ ref: text(LIMITS.titleChars), issuer: text(LIMITS.titleChars), issuedOn: dateField }),
+      timezone: z
+        .string()
+        .refine(
+          (tz) => /^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+)+)$/.test(tz) && isTimeZone(tz),
+          bi('not an IANA time zone', 'IANA タイムゾーンではありません'),
+        ),
+      calendar: z.enum(CALENDAR_KINDS),
+      closedDates: atMost(dateField, LIMITS.closedDates).default([]),
+      language: lang.default('ja'),
+      managers: atMost(personRef, LIMITS.people).min(1),
+      comms: atMost(personRef, LIMITS.people).default([]),
+      reports: atMost(
+        z.strictObject({ id: idField('report id'), title: localized, due: dateField, owner: personRef }),
+        LIMITS.reports,
+      ).default([]),
+      updates: z.strictObject({ every: z.enum(['month', 'week']), day: z.number().int().min(1).max(28) }).optional(),
+      /** The policy of the program's own reminders (report deadlines, waiting drafts); default `standard`, else the first. */
+      policy: text(LIMITS.idChars).optional(),
+    }),
+    people: idRecord(
+      text(LIMITS.idChars).regex(/^[a-z0-9][a-z0-9._-]*$/, bi(PERSON_ID_EN, PERSON_ID_JA)),
+      personSchema,
+      LIMITS.people,
+      PERSON_ID_EN,
+      PERSON_ID_JA,
+    ),
+    policies: idRecord(
+      text(LIMITS.idChars).regex(ID_RE, bi(POLICY_NAME_EN, POLICY_NAME_JA)),
+      policySchema,
+      LIMITS.policies,
+      POLICY_NAME_EN,
+      POLICY_NAME_JA,
+    ),
+    measures: atMost(measureSchema, LIMITS.measures).min(1),
+  });
+
+  /** A person id, as the keys of `people` are written. */
+  const personIdSchema = text(LIMITS.idChars).regex(/^[a-z0-9][a-z0-9._-]*$/, bi(PERSON_ID_EN, PERSON_ID_JA));
+  /** A title in both languages. */
+  const localizedSchema = localized;
+  /** The texts of a measure that an amendment may change (never its id, owner or policy). */
+  const measureTextsSchema = measureSchema.pick({
+    title: true,
+    directiveItems: true,
+    sponsor: true,
+    publicSummary: true,
+    internalNotes: true,
+    verification: true,
+  });
+  /** The program settings every measure carries (an amendment may change them; the reducer keeps the id). */
+  const programContextSchema = planSchema.shape.program.pick({
+    id: true,
+    title: true,
+    timezone: true,
+    calendar: true,
+    closedDates: true,
+    language: true,
+    managers: true,
+    comms: true,
+  });
+
+  return {
+    lang,
+    role,
+    localized,
+    personSchema,
+    policySchema,
+    milestoneSchema,
+    planSchema,
+    personIdSchema,
+    localizedSchema,
+    measureTextsSchema,
+    programContextSchema,
+  };
+}
+
+/** The zod schemas of the plan file, built on first use (the first parse) and kept. */
+export type PlanSchemas = ReturnType<typeof buildPlanSchemas>;
+let schemas: PlanSchemas | undefined;
+/** The plan's schemas, built once, on first use: a person, a policy, a milestone, a whole plan and the parts an amendment carries. */
+export function planSchemas(): PlanSchemas {
+  return (schemas ??= buildPlanSchemas(zod()));
+}
 
 /** A validated plan, with defaults filled in. */
-export type Plan = z.infer<typeof planSchema>;
-export type Policy = z.infer<typeof policySchema>;
-export type Person = z.infer<typeof personSchema>;
+export type Plan = z.infer<PlanSchemas['planSchema']>;
+export type Policy = z.infer<PlanSchemas['policySchema']>;
+export type Person = z.infer<PlanSchemas['personSchema']>;
 export type PlanMeasure = Plan['measures'][number];
 export type PlanMilestone = PlanMeasure['milestones'][number];
-export type EscalationRole = z.infer<typeof role>;
-export type Lang = z.infer<typeof lang>;
-export type Localized = z.infer<typeof localized>;
+export type EscalationRole = z.infer<PlanSchemas['role']>;
+export type Lang = z.infer<PlanSchemas['lang']>;
+export type Localized = z.infer<PlanSchemas['localized']>;
 
 /** Result of reading a plan: the plan, or every problem found. */
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
@@ -532,7 +576,7 @@ function cycleProblems(plan: Plan): Problem[] {
 
 /** Validates an already-parsed plan object. */
 export function validatePlan(input: unknown): PlanResult {
-  const parsed = planSchema.safeParse(input, { reportInput: true });
+  const parsed = planSchemas().planSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => zodProblem(i));
     // Report the reference problems too, as far as the malformed input lets us read it.
@@ -583,7 +627,7 @@ export function parsePlanText(text: string, source = 'plan'): PlanResult {
   }
   let data: unknown;
   try {
-    data = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    data = yaml().parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (e) {
     const msg = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
     return {
