@@ -46,11 +46,6 @@ export const LIMITS = {
   simulateDays: 366 * 20,
   /** The longest a signed mail link may live (src/links.ts gives 14 days; a day of margin for clocks). */
   linkLifetimeMs: 15 * 86_400_000,
-  /**
-   * Events after which a measure's run continues as new (the server suggests it only at thousands
-   * more): a run's history stays short to replay and to read, whatever the measure's age.
-   */
-  historyEventsPerRun: 1500,
   /** Unexpired used mail links a measure keeps (it refuses more: sign in or use the CLI). */
   usedLinks: 500,
 } as const;

@@ -40,8 +40,11 @@ export interface DevServerOptions {
  * schedules goes back to the same worker in the task's answer instead of through matching (one round
  * trip less per reminder: the 09:00 burst). A self-hosted cluster sets the same key in its dynamic config.
  */
-export const SERVER_DYNAMIC_CONFIG: Readonly<Record<string, boolean>> = {
+export const SERVER_DYNAMIC_CONFIG: Readonly<Record<string, boolean | number>> = {
   'system.enableActivityEagerExecution': true,
+  // Runs continue as new at 1,500 events (the server's default suggests it at thousands more): a
+  // measure's run stays short to replay and to read, whatever its age.
+  'limit.historyCount.suggestContinueAsNew': 1500,
 };
 
 export interface DevServer {

@@ -47,7 +47,7 @@ import {
   resumedState,
   type DependencyNews,
 } from '../domain/engine';
-import { LIMITS, MAIL_TIMING } from '../domain/limits';
+import { MAIL_TIMING } from '../domain/limits';
 import type { MeasureState, PlannedNotification } from '../domain/model';
 import { DEPENDENCY_SIGNAL, FAILURE, MEASURE_QUERY, MEMO, measureWorkflowId, type PlanMemo } from '../domain/names';
 import { notificationPayload } from '../domain/notification';
@@ -121,8 +121,6 @@ export const UPDATES = {
 const ENGINE_V2 = 'engine-v2-observer-and-gap-catch-up';
 /** Segregation of duties: `verification: required` holds a completion for a second person. */
 const VERIFICATION = 'verification-required';
-/** Continue-as-new also once a run's history reaches LIMITS.historyEventsPerRun, not only at the server's suggestion. */
-const HISTORY_LIMIT = 'continue-as-new-at-history-limit';
 
 function refusal(problems: Problem[]): ApplicationFailure {
   return ApplicationFailure.create({
@@ -157,11 +155,8 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
   const v2 = patched(ENGINE_V2);
   // Completions of `verification: required` milestones wait for a second person from this version on.
   const verification = patched(VERIFICATION);
-  const historyLimit = patched(HISTORY_LIMIT);
-  /** Whether this run should end in continue-as-new now. */
-  const runIsFull = () =>
-    workflowInfo().continueAsNewSuggested ||
-    (historyLimit && workflowInfo().historyLength >= LIMITS.historyEventsPerRun);
+  /** Whether this run should end in continue-as-new now (the server's `limit.historyCount.suggestContinueAsNew`). */
+  const runIsFull = () => workflowInfo().continueAsNewSuggested;
   const state: MeasureState =
     'state' in input
       ? resumedState(input.state, input.cursor)
