@@ -64,7 +64,7 @@ fi
 # The load tier (test/load/, latency under load): alone, after the main run; only for the whole suite
 # (a run narrowed with arguments skips it).
 reports=("$report")
-if [[ $# -eq 0 ]]; then
+if [[ $# -eq 0 ]] && compgen -G "test/load/*.test.ts" >/dev/null; then
   echo "test: load tier (vitest.load.config.mts: test/load/, alone on the machine)" >&2
   "$bin/vitest" run --config vitest.load.config.mts --reporter=default --reporter=json "--outputFile=$load_report"
   load_status=$?
