@@ -58,6 +58,7 @@ import { applyCommand, initialState, validateCommand, type Envelope } from '../d
 import { reportingState } from '../domain/rollup';
 import { measureStatus, nextDue, nextStatusChangeAt } from '../domain/status';
 import { measureView, updateOutcome, type UpdateOutcome } from '../domain/view';
+import { historyIsLong } from './run-length';
 import { MEASURE, NEXT_DUE, OWNER, PROGRAM, STATUS } from './search-attributes';
 
 export { TASK_QUEUE } from '../domain/names';
@@ -257,7 +258,7 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
     if (due.length > 0) await Promise.all(due.map((n) => sendPlanned(state, n)));
     if (due.length > 0 || state.nextSeq !== before) version++;
 
-    if (runIsFull()) {
+    if (runIsFull() || historyIsLong()) {
       await condition(allHandlersFinished);
       // Everything the observer owes (search attributes, dependents) goes out before this run ends.
       await condition(() => observed === version && news.length === 0);

@@ -36,6 +36,7 @@ import { applyCommand, validateCommand, type Envelope } from '../domain/reducer'
 import { REPORT_COMMANDS } from '../domain/report-track';
 import { updateOutcome, type UpdateOutcome } from '../domain/view';
 import { sendPlanned } from './measure';
+import { historyIsLong } from './run-length';
 import { formatProblem, type Problem } from '../domain/problems';
 
 import {
@@ -209,7 +210,7 @@ export async function programWorkflow(input: ProgramWorkflowInput): Promise<void
       if (due.length > 0) await Promise.all(due.map((n) => sendPlanned(track, n)));
       if (due.length > 0 || track.nextSeq !== before) version++;
     }
-    if (workflowInfo().continueAsNewSuggested) {
+    if (workflowInfo().continueAsNewSuggested || historyIsLong()) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof programWorkflow>({ state });
     }
