@@ -1,9 +1,10 @@
 /** `remediate`: the command line of design section 5, a thin interface over src/client. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
-import { connectClient, TemporalUnreachable } from '../client/connection';
+import { connectClient, connectionSettings, TemporalUnreachable } from '../client/connection';
+import { DEFAULT_RETENTION_DAYS, prepareTemporal, renderSetup, requireSetUp, TemporalNotSetUp } from '../client/setup';
 import { compileUpdate, decideOnUpdate, listUpdates, programState } from '../client/rollup';
 import { applyPlan, measureState, programStates, readPlanFile, resolveProgram, sendCommand } from '../client/tracker';
 import type { CommandFields, CommandType } from '../domain/commands';
@@ -27,8 +28,9 @@ const out = (s: string): void => {
 const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
 
 async function withClient<T>(settings: Settings, fn: (client: Client) => Promise<T>): Promise<T> {
-  const { client, connection } = await connectClient(settings.env);
+  const { client, connection, namespace } = await connectClient(settings.env);
   try {
+    await requireSetUp(connection, namespace);
     return await fn(client);
   } finally {
     await connection.close();
@@ -64,6 +66,14 @@ function originOption(name: string, value: string): string {
   return origin;
 }
 
+/** The version in package.json (the repository's, from src/ or from the compiled dist/). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? 'unknown';
+}
+
 /** Builds the command tree. */
 function buildProgram(settings: Settings): Command {
   const program = new Command('remediate')
@@ -71,6 +81,7 @@ function buildProgram(settings: Settings): Command {
       'Deliver a regulator-ordered remediation program on time, provably, in public.\n' +
         '規制当局の指導に基づく是正計画を、期限どおり・証跡つきで遂行する。',
     )
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   const programOpt = () => new Option('--program <id>', 'program id (optional while only one program runs)');
@@ -457,11 +468,44 @@ function buildProgram(settings: Settings): Command {
     });
 
   program
+    .command('setup')
+    .description(
+      'prepare the configured Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE ...): create the namespace when missing and register the search attributes; idempotent',
+    )
+    .option(
+      '--retention-days <days>',
+      'retention of closed workflows in a namespace it creates',
+      String(DEFAULT_RETENTION_DAYS),
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (o: { retentionDays: string; json?: boolean }) => {
+      const days = Number(o.retentionDays);
+      if (!/^\d+$/.test(o.retentionDays) || days < 1 || days > 3650)
+        throw new ProblemError([
+          problem(
+            '--retention-days',
+            `not a number of days (1-3650): ${o.retentionDays}`,
+            `日数（1-3650）ではありません: ${o.retentionDays}`,
+          ),
+        ]);
+      const s = connectionSettings(settings.env);
+      const { connection } = await connectWorker(settings.env);
+      try {
+        const report = await prepareTemporal(connection, s.namespace, { retentionDays: days });
+        if (o.json) return json({ address: s.address, ...report });
+        for (const line of renderSetup(report, s.address)) out(line);
+      } finally {
+        await connection.close();
+      }
+    });
+
+  program
     .command('worker')
     .description('run the worker against the configured Temporal (TEMPORAL_ADDRESS ...)')
     .action(async () => {
       const mail = mailOf(settings);
       const { connection, namespace, address } = await connectWorker(settings.env);
+      await requireSetUp(connection, namespace);
       const worker = await createWorker({ connection, namespace, mail, varDir: settings.varDir });
       out(`worker on ${address} (namespace ${namespace}), mail: ${mail.describe}`);
       try {
@@ -592,7 +636,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stderr.write(`${e.message}\n`);
       return EXIT.refused;
     }
-    if (e instanceof TemporalUnreachable) {
+    if (e instanceof TemporalUnreachable || e instanceof TemporalNotSetUp) {
       process.stderr.write(`${e.message}\n`);
       return EXIT.unreachable;
     }
