@@ -8,7 +8,9 @@ import { readPlanFile } from '../client/tracker';
 import { dateOf, formatInstant, isLocalDate } from '../domain/dates';
 import { historyOmitted, historyRecords } from '../domain/history';
 import { own } from '../domain/limits';
-import type { MeasureState } from '../domain/model';
+import { upcomingNotifications } from '../domain/engine';
+import { compareNotifications } from '../domain/planner';
+import type { MeasureState, PlannedNotification } from '../domain/model';
 import type { Lang, Plan } from '../domain/plan';
 import { publicProjection, renderPublicHtml, renderPublicMarkdown } from '../domain/reports/public';
 import { timelineChart } from '../domain/reports/chart';
@@ -51,7 +53,54 @@ export function parseTarget(target: string, allowMeasure = false): Target {
 
 /** `status --json` document. */
 export function statusDocument(program: string, states: MeasureState[], now: number) {
-  return { program, generatedAt: new Date(now).toISOString(), measures: states.map((s) => measureView(s, now)) };
+  return {
+    program,
+    generatedAt: new Date(now).toISOString(),
+    measures: states.map((s) => ({ ...measureView(s, now), next: nextNotificationOf(s) })),
+  };
+}
+
+/** What a measure sends next (when, what, to whom), from the engine's planner; null when nothing is planned. */
+export interface NextNotification {
+  /** In the program's time zone, `YYYY-MM-DDTHH:mm+09:00`. */
+  at: string;
+  kind: PlannedNotification['kind'];
+  level: number;
+  milestone: string;
+  /** Person ids and names, in role order. */
+  to: Array<{ id: string; name: string }>;
+}
+
+/** The next `count` instants at which any of `states` sends, with what each sends then (for `remediate dev`). */
+export function nextSlots(
+  states: readonly MeasureState[],
+  count: number,
+): Array<{ at: string; notifications: Array<NextNotification & { measure: string }> }> {
+  const planned = states.flatMap((s) => upcomingNotifications(s, count).map((n) => ({ s, n })));
+  const instants = [...new Set(planned.map((p) => p.n.at))].sort((a, b) => a - b).slice(0, count);
+  return instants.map((at) => ({
+    at: formatInstant(at, planned.find((p) => p.n.at === at)?.s.program.timezone ?? 'UTC'),
+    notifications: planned
+      .filter((p) => p.n.at === at)
+      .sort((a, b) => compareNotifications(a.n, b.n))
+      .map(({ s, n }) => ({ measure: n.measure, ...describeNext(s, n) })),
+  }));
+}
+
+function describeNext(state: MeasureState, n: PlannedNotification): NextNotification {
+  return {
+    at: formatInstant(n.at, state.program.timezone),
+    kind: n.kind,
+    level: n.level,
+    milestone: n.milestone,
+    to: n.to.map((id) => ({ id, name: own(state.people, id)?.name ?? id })),
+  };
+}
+
+/** The first of `upcomingNotifications(state, 1)`, for `status`. */
+export function nextNotificationOf(state: MeasureState): NextNotification | null {
+  const n = upcomingNotifications(state, 1)[0];
+  return n ? describeNext(state, n) : null;
 }
 
 /**

@@ -17,10 +17,10 @@ import { isPortFree, startDevServer } from '../local/dev-server';
 import { repoRoot, temporalCliPath } from '../local/tools';
 import { localKeyFile, type Settings } from '../settings';
 import { connectWorker, createWorker, mailOf } from '../worker';
-import { statusDocument } from './commands';
+import { nextSlots, statusDocument } from './commands';
 import { mailSender } from '../web/mailer';
 import { startWebServer, type WebServer } from '../web/server';
-import { renderStatus } from './output';
+import { renderNextSlots, renderStatus } from './output';
 
 /** Runs the local default until SIGINT/SIGTERM. */
 export async function runDev(opts: {
@@ -138,6 +138,8 @@ export async function runDev(opts: {
   print(
     renderStatus(plan.program.id, statusDocument(plan.program.id, states, Date.now()).measures, opts.settings.lang),
   );
+  print('');
+  print(renderNextSlots(nextSlots(states, 3)));
   print('');
   print(`Temporal UI:  ${uiAddress}/namespaces/${namespace}/workflows`);
   if (web) print(`web:          ${web.url}${webUrl !== web.url ? ` (mails link to ${webUrl})` : ''}`);

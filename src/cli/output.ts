@@ -5,6 +5,7 @@ import type { SimEvent } from '../domain/simulate';
 import { own } from '../domain/limits';
 import type { UpdateRecord } from '../domain/rollup';
 import type { MeasureView, UpdateOutcome } from '../domain/view';
+import type { NextNotification } from './commands';
 
 const statusLabel: Record<string, string> = {
   done: 'done 完了',
@@ -27,6 +28,31 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** `  next: 2026-12-03 09:00+09:00 reminder /head -> sato, tanaka`, or that nothing is planned. */
+function nextLine(n: NextNotification | null): string {
+  if (!n) return '    next: nothing planned / 次の通知: なし';
+  const kind = n.kind === 'escalation' ? `escalation level ${n.level}` : n.kind;
+  return `    next: ${n.at.replace('T', ' ')} ${kind} /${n.milestone} -> ${n.to.map((p) => p.id).join(', ') || '(nobody)'}`;
+}
+
+/** `remediate dev`'s "what happens next": the next slots, each with what it sends (at most `shown` lines a slot). */
+export function renderNextSlots(
+  slots: ReadonlyArray<{ at: string; notifications: ReadonlyArray<NextNotification & { measure: string }> }>,
+  shown = 3,
+): string {
+  if (slots.length === 0) return 'next notifications: none planned / 予定された通知はありません';
+  const lines = ['next notifications (nothing reaches the outbox before the first) / 次の通知:'];
+  for (const slot of slots) {
+    lines.push(`  ${slot.at.replace('T', ' ')}  ${slot.notifications.length} notification(s)`);
+    for (const n of slot.notifications.slice(0, shown)) {
+      const kind = n.kind === 'escalation' ? `escalation level ${n.level}` : n.kind;
+      lines.push(`    ${kind} ${n.measure}/${n.milestone} -> ${n.to.map((p) => p.id).join(', ') || '(nobody)'}`);
+    }
+    if (slot.notifications.length > shown) lines.push(`    ... and ${slot.notifications.length - shown} more`);
+  }
+  return lines.join('\n');
+}
+
 /** Display width: East Asian wide characters take two columns. */
 function width(s: string): number {
   let w = 0;
@@ -38,8 +64,13 @@ function width(s: string): number {
 }
 
 /** The status table of a program. */
-export function renderStatus(program: string, views: MeasureView[], lang: 'ja' | 'en'): string {
+export function renderStatus(
+  program: string,
+  views: Array<MeasureView & { next?: NextNotification | null }>,
+  lang: 'ja' | 'en',
+): string {
   const rows = [['measure / milestone', 'status', 'original', 'due', 'forecast', 'completed', 'owner']];
+  const nextLines = new Map<number, string>();
   for (const v of views) {
     rows.push([
       `${v.measure}  ${v.title[lang]}`,
@@ -63,8 +94,16 @@ export function renderStatus(program: string, views: MeasureView[], lang: 'ja' |
           (m.dependencyRisks.length ? `  (depends on ${m.dependencyRisks.join(', ')})` : ''),
       ]);
     }
+    if (v.next !== undefined) nextLines.set(rows.length - 1, nextLine(v.next));
   }
-  return `program ${program}: ${views.length} measures\n${table(rows)}`;
+  // The next notification goes under its measure's rows, outside the table's columns.
+  const lines = table(rows)
+    .split('\n')
+    .flatMap((line, i) => {
+      const next = nextLines.get(i);
+      return next === undefined ? [line] : [line, next];
+    });
+  return `program ${program}: ${views.length} measures\n${lines.join('\n')}`;
 }
 
 /**

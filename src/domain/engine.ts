@@ -170,3 +170,24 @@ export function resumedState(raw: LegacyState, cursor?: number): MeasureState {
     actionsDropped: actionsDropped ?? 0,
   };
 }
+
+/** How far ahead `upcomingNotifications` looks (a year and a bit covers any reminder before a due date). */
+const UPCOMING_HORIZON_MS = 400 * 86_400_000;
+
+/**
+ * The next `count` notifications the engine will send for `state`, in time order: the planner's from
+ * the engine's own cursor (`sentUntil`), as `nextEngineAt` wakes the workflow for them. What `status`
+ * and `remediate dev` show as "next".
+ */
+export function upcomingNotifications(state: MeasureState, count: number): PlannedNotification[] {
+  const from = state.sentUntil;
+  const out: PlannedNotification[] = [];
+  for (const ms of state.milestones) {
+    let k = 0;
+    for (const n of milestoneNotifications(state, ms, from)) {
+      if (n.at >= from + UPCOMING_HORIZON_MS || k++ >= count) break;
+      out.push(n);
+    }
+  }
+  return out.sort(compareNotifications).slice(0, count);
+}

@@ -194,9 +194,18 @@ describe('remediate CLI on the dev server', () => {
       status: 'on-track',
     });
     expect(auth?.milestones.find((m) => m.id === 'late')).toMatchObject({ status: 'overdue' });
+    // What each measure sends next, from the engine's planner: soc/tier1 (due in 20 days) is reminded 7 days before.
+    const soc = doc.measures.find((m) => m.measure === 'soc') as unknown as {
+      next: { at: string; kind: string; milestone: string; to: Array<{ id: string; name: string }> };
+    };
+    expect(soc.next).toMatchObject({ kind: 'reminder', milestone: 'tier1', to: [{ id: 'tanaka', name: '田中 次郎' }] });
+    const nextDate = soc.next.at.slice(0, 10);
+    expect(nextDate > today && nextDate <= addDays(today, 13)).toBe(true);
+    expect(soc.next.at).toMatch(/T09:00(:00)?\+09:00$/);
     const text = await run(['status', '--program', program]);
     expect(text.stdout).toContain('/head');
     expect(text.stdout).toContain('OVERDUE');
+    expect(text.stdout).toContain(`next: ${soc.next.at.replace('T', ' ')} reminder /tier1 -> tanaka`);
   });
 
   it('completes with evidence, and history shows the actor and the evidence', async () => {

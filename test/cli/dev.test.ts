@@ -74,6 +74,11 @@ describe('remediate dev', () => {
     expect(first.code).toBe(0);
     expect(first.out).toContain('plan ly-2024 applied as suzuki: 8 started, 0 amended, 0 unchanged');
     expect(first.out).toContain('program ly-2024: 8 measures');
+    // What happens next, so an empty outbox is not a mystery: the next slots, from the same planner as status.
+    expect(first.out).toContain('next notifications (nothing reaches the outbox before the first)');
+    expect(first.out).toMatch(/^ {2}\d{4}-\d\d-\d\d \d\d:\d\d\S* {2}\d+ notification\(s\)$/m);
+    expect(first.out).toMatch(/^ {4}(reminder|escalation level \d+|due) [\w-]+\/[\w-]+ -> \w/m);
+    expect(first.out).toMatch(/^ {4}next: \d{4}-\d\d-\d\d \d\d:\d\d/m);
     expect(first.out).toMatch(/auth-separation\s+Separate the authentication infrastructure/);
     expect(first.out).toContain(`http://127.0.0.1:${uiPort}`);
     expect(first.out).toContain(path.join(varDir, 'outbox'));
