@@ -670,6 +670,7 @@ export function approvalsPage(
               <input type="hidden" name="csrf" value="${d.csrf}" />
               <input type="hidden" name="measure" value="${p.measure.measure}" />
               <input type="hidden" name="milestone" value="${p.milestone.id}" />
+              <input type="hidden" name="lang" value="${lang}" />
               ${reasonField(`replan-reason-${i}`, 'reasonOptional')}
               <div class="actions">
                 <button type="submit" name="decision" value="approve" data-testid="approve-replan">
@@ -707,7 +708,8 @@ export function approvalsPage(
           ? html`<form method="post" action="/p/${d.program}/approvals/update" aria-labelledby="${id}-h">
               <input type="hidden" name="csrf" value="${d.csrf}" />
               <input type="hidden" name="period" value="${u.record.period}" />
-              ${reasonField(`update-reason-${i}`, 'reasonOptional')}
+              <input type="hidden" name="lang" value="${lang}" />
+              ${reasonField(`update-reason-${i}`, 'reasonToReject')}
               <div class="actions">
                 <button type="submit" name="decision" value="approve" data-testid="approve-update">
                   ${t(lang, 'approve')}

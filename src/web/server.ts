@@ -675,16 +675,20 @@ function buildWeb(deps: WebDeps): { app: Hono; settle: () => Promise<void> } {
     }
   };
 
-  /** A signed-in POST: the session and its CSRF token checked, the form read. */
+  /**
+   * A signed-in POST: the session and its CSRF token checked, the form read. The answer is in the
+   * language of the page the form was on (its `lang` field), which follows the person's language.
+   */
   const signedInPost = async (c: Context) => {
     const g = signedIn(c);
     if (!g.ok) return g;
     const body = await c.req.parseBody();
+    const lang: Lang = body.lang === 'ja' || body.lang === 'en' ? body.lang : pageLang(c);
     if (!sameToken(str(body.csrf), sessionCsrf(keys, g.s.id)))
-      return { ok: false as const, response: forbidden(c, pageLang(c)) };
+      return { ok: false as const, response: forbidden(c, lang) };
     const decision = str(body.decision);
     const reason = str(body.reason).trim();
-    return { ...g, body, decision, reason, lang: pageLang(c) };
+    return { ...g, body, decision, reason, lang };
   };
 
   app.post('/p/:program/approvals/replan', async (c) => {

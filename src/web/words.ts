@@ -59,6 +59,7 @@ export const WORDS = {
   newDate: { ja: '日付', en: 'Date' },
   reason: { ja: '理由', en: 'Reason' },
   reasonOptional: { ja: '理由（任意）', en: 'Reason (optional)' },
+  reasonToReject: { ja: '理由（差し戻す場合は必須）', en: 'Reason (required to reject)' },
   actingAs: { ja: 'このリンクの利用者', en: 'This link acts as' },
   linkExpires: { ja: 'リンクの有効期限', en: 'The link expires' },
   required: { ja: '入力してください', en: 'Required' },

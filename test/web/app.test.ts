@@ -5,25 +5,36 @@
  * refused and changes nothing; sign-in by a one-time mailed link (captured in memory) gives an
  * HttpOnly, SameSite session that shows the program and the measure; the link works once; a manager
  * approves a re-plan from the approvals page; every response carries the security headers.
+ *
+ * The progress-update decision (issue 8), in the roll-up namespace with sign-in mails through a real
+ * SMTP server on loopback: comms see a compiled draft on the approvals page; a form without or with a
+ * wrong CSRF token is 403, a reject without a reason and a decision by someone neither comms nor a
+ * manager are refused, all changing nothing; a reject with a reason is recorded, and the draft compiled
+ * again is approved from the page and published.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import ICAL from 'ical.js';
 import os from 'node:os';
 import path from 'node:path';
-import type { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { outboxTransport } from '../../src/activities/mail';
+import { outboxTransport, smtpTransport, type MailTransport } from '../../src/activities/mail';
+import { compileUpdate, listUpdates, updateState } from '../../src/client/rollup';
 import { applyPlan, measureState, programStates } from '../../src/client/tracker';
 import { addDays, dateOf } from '../../src/domain/dates';
 import { historyRecords } from '../../src/domain/history';
+import { measureWorkflowId, programWorkflowId, TASK_QUEUE, updateWorkflowId } from '../../src/domain/names';
 import { validatePlan, type Plan } from '../../src/domain/plan';
+import { periodOf, type UpdateState } from '../../src/domain/rollup';
 import { LINK_LIFETIME, linkKeys, randomId, signLink, type LinkAction } from '../../src/links';
-import type { WebMail } from '../../src/web/mailer';
+import { mailSender, type WebMail } from '../../src/web/mailer';
 import { startWebServer, type WebServer } from '../../src/web/server';
 import { createWorker } from '../../src/worker';
-import { memoryLedger } from '../support/mail';
-import { connectDevServer, TEST_KEYS } from '../support/temporal';
+import { ROLLUP_NAMESPACE } from '../global-setup';
+import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
+import { connectDevServer, TEST_KEYS, testDataConverter } from '../support/temporal';
 
 const program = `web-${Date.now().toString(36)}`;
 const zone = 'Asia/Tokyo';
@@ -104,6 +115,78 @@ const csrfOf = (body: string): string => {
   return m[1];
 };
 
+/** A page of the web at `base`, as a browser gets it: with the jar's cookies (keeping what it sets), no redirects followed. */
+async function fetchPage(
+  base: string,
+  jar: Jar,
+  p: string,
+  init: { method?: 'GET' | 'POST'; form?: Record<string, string> } = {},
+): Promise<{ res: Response; body: string }> {
+  const res = await fetch(`${base}${p}`, {
+    method: init.method ?? (init.form ? 'POST' : 'GET'),
+    redirect: 'manual',
+    headers: {
+      ...(jar.cookies.size ? { cookie: jar.header() } : {}),
+      ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
+    ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}),
+  });
+  jar.take(res);
+  return { res, body: await res.text() };
+}
+
+/** Where the web's sign-in mails arrive. */
+interface Inbox {
+  /** How many mails have arrived so far. */
+  count(): number;
+  /** The text of the first mail to `to` after the first `skip`, waiting for it a few seconds. */
+  textTo(to: string, skip: number): Promise<string>;
+}
+
+/** Signs `email` in to `program` on the web at `base` through the mailed one-time link, on to its approvals page. */
+async function signInTo(
+  base: string,
+  inbox: Inbox,
+  program: string,
+  email: string,
+): Promise<{ jar: Jar; loginPath: string; setCookie: string; answer: string }> {
+  const jar = new Jar();
+  const approvals = `/p/${program}/approvals`;
+  const form = await fetchPage(base, jar, `/p/${program}/login?next=${encodeURIComponent(approvals)}`);
+  expect(form.res.status).toBe(200);
+  const before = inbox.count();
+  const next = /name="next" value="([^"]*)"/.exec(form.body)?.[1] ?? '';
+  expect(next).toBe(approvals);
+  const sent = await fetchPage(base, jar, `/p/${program}/login`, { form: { csrf: csrfOf(form.body), email, next } });
+  expect(sent.res.status).toBe(200);
+  expect(sent.body).toContain('data-testid="login-sent"');
+  const text = await inbox.textTo(email.toLowerCase(), before);
+  const url = /https?:\/\/\S+\/login\/\S+/.exec(text)?.[0] ?? '';
+  expect(url.startsWith(`${base}/login/`)).toBe(true);
+  const loginPath = url.slice(base.length);
+  const confirm = await fetchPage(base, jar, loginPath);
+  expect(confirm.res.status).toBe(200);
+  expect(confirm.body).toContain('data-testid="login-confirm-form"');
+  expect(jar.cookies.has('session')).toBe(false);
+  const keep = /name="next" value="([^"]*)"/.exec(confirm.body)?.[1] ?? '';
+  const done = await fetchPage(base, jar, loginPath, { form: { csrf: csrfOf(confirm.body), next: keep } });
+  expect(done.res.status).toBe(303);
+  expect(done.res.headers.get('location')).toBe(approvals);
+  const setCookie = jar.raw.find((l) => l.startsWith('session=')) ?? '';
+  return { jar, loginPath, setCookie, answer: sent.body };
+}
+
+/** Polls `fn` until `ok` holds (for what the workflows and visibility do a moment later). */
+async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)?.slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe('the web over HTTP', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-web-'));
   const mails: WebMail[] = [];
@@ -114,24 +197,13 @@ describe('the web over HTTP', () => {
   let client: Client;
   let web: WebServer;
 
-  /** fetch against the web, with the jar's cookies, keeping what it sets. */
-  async function request(
-    jar: Jar,
-    p: string,
-    init: { method?: 'GET' | 'POST'; form?: Record<string, string> } = {},
-  ): Promise<{ res: Response; body: string }> {
-    const res = await fetch(`${web.url}${p}`, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
-      redirect: 'manual',
-      headers: {
-        ...(jar.cookies.size ? { cookie: jar.header() } : {}),
-        ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}),
-    });
-    jar.take(res);
-    return { res, body: await res.text() };
-  }
+  const request = (jar: Jar, p: string, init?: Parameters<typeof fetchPage>[3]) => fetchPage(web.url, jar, p, init);
+  const inbox: Inbox = {
+    count: () => mails.length,
+    textTo: async (to, skip) =>
+      (await until('the sign-in mail', async () => mails.slice(skip).find((m) => m.to === to), Boolean, 5_000))?.text ??
+      '',
+  };
 
   const actLink = (action: LinkAction, milestone: string, exp = Date.now() + LINK_LIFETIME.actionMs) =>
     signLink({ kind: 'act', id: randomId(), person: 'sato', program, measure: 'auth', milestone, action, exp }, keys);
@@ -139,33 +211,7 @@ describe('the web over HTTP', () => {
   const auth = () => measureState(client, program, 'auth');
 
   /** Signs in `email` through the mailed link; returns the session's jar and the link's path. */
-  async function signIn(email: string): Promise<{ jar: Jar; loginPath: string; setCookie: string; answer: string }> {
-    const jar = new Jar();
-    const form = await request(jar, `/p/${program}/login?next=${encodeURIComponent(`/p/${program}/approvals`)}`);
-    expect(form.res.status).toBe(200);
-    const before = mails.length;
-    const next = /name="next" value="([^"]*)"/.exec(form.body)?.[1] ?? '';
-    expect(next).toBe(`/p/${program}/approvals`);
-    const sent = await request(jar, `/p/${program}/login`, { form: { csrf: csrfOf(form.body), email, next } });
-    expect(sent.res.status).toBe(200);
-    expect(sent.body).toContain('data-testid="login-sent"');
-    for (let i = 0; i < 100 && mails.length === before; i++) await new Promise((r) => setTimeout(r, 50));
-    const mail = mails.at(-1);
-    expect(mail?.to).toBe(email.toLowerCase());
-    const url = /https?:\/\/\S+\/login\/\S+/.exec(mail?.text ?? '')?.[0] ?? '';
-    expect(url.startsWith(`${web.url}/login/`)).toBe(true);
-    const loginPath = url.slice(web.url.length);
-    const confirm = await request(jar, loginPath);
-    expect(confirm.res.status).toBe(200);
-    expect(confirm.body).toContain('data-testid="login-confirm-form"');
-    expect(jar.cookies.has('session')).toBe(false);
-    const keep = /name="next" value="([^"]*)"/.exec(confirm.body)?.[1] ?? '';
-    const done = await request(jar, loginPath, { form: { csrf: csrfOf(confirm.body), next: keep } });
-    expect(done.res.status).toBe(303);
-    expect(done.res.headers.get('location')).toBe(`/p/${program}/approvals`);
-    const setCookie = jar.raw.find((l) => l.startsWith('session=')) ?? '';
-    return { jar, loginPath, setCookie, answer: sent.body };
-  }
+  const signIn = (email: string) => signInTo(web.url, inbox, program, email);
 
   beforeAll(async () => {
     native = await NativeConnection.connect({ address: inject('temporalAddress') });
@@ -426,4 +472,314 @@ describe('the web over HTTP', () => {
     const css = await request(new Jar(), '/static/app.css');
     expect(css.res.headers.get('content-type')).toContain('text/css');
   });
+});
+
+describe('the progress-update decision over HTTP', () => {
+  const program = `webu-${Date.now().toString(36)}`;
+  const period = periodOf(Date.now(), zone, 'month');
+  const ref = `${program}/${period}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-webu-'));
+  // The roll-up namespace (its worker writes drafts and the site to its own folder), on our own task
+  // queue: the roll-up tests run a worker on the shared queue of that namespace at the same time.
+  const taskQueue = `${TASK_QUEUE}-${program}`;
+  const ownQueue: WorkflowClientInterceptor = {
+    startWithDetails: (input, next) => next({ ...input, options: { ...input.options, taskQueue } }),
+  };
+  let smtp: LoopbackSmtp;
+  let workerMail: MailTransport;
+  let webMail: MailTransport;
+  let native: NativeConnection;
+  let worker: Worker;
+  let running: Promise<void>;
+  let connection: Connection;
+  let client: Client;
+  let web: WebServer;
+
+  const request = (jar: Jar, p: string, init?: Parameters<typeof fetchPage>[3]) => fetchPage(web.url, jar, p, init);
+  const inbox: Inbox = {
+    count: () => smtp.received.length,
+    textTo: async (to, skip) => {
+      const addressed = (m: ParsedMail) =>
+        (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).some((a) => a.value.some((v) => v.address === to));
+      const mail = await until(
+        'the sign-in mail',
+        async () => smtp.received.slice(skip).find(addressed),
+        Boolean,
+        10_000,
+      );
+      return mail?.text ?? '';
+    },
+  };
+  const signIn = (email: string) => signInTo(web.url, inbox, program, email);
+
+  function plan(): Plan {
+    const r = validatePlan({
+      program: {
+        id: program,
+        title: { ja: '進捗報告の承認試験', en: 'Update approval test' },
+        directive: { ref: 'W-2', issuer: 'MIC', issuedOn: '2024-04-16' },
+        timezone: zone,
+        calendar: 'weekdays',
+        managers: ['suzuki'],
+        comms: ['kato'],
+      },
+      people: {
+        suzuki: { name: '鈴木 一郎', email: 'suzuki@example.jp', lang: 'ja' },
+        sato: { name: 'Hanako Sato', email: 'sato@example.jp', lang: 'en' },
+        kato: { name: 'Shiro Kato', email: 'kato@example.jp', lang: 'en' },
+      },
+      policies: { standard: { notifyAt: '09:00', escalation: [{ afterBusinessDays: 2, notify: ['owner'] }] } },
+      measures: [
+        {
+          id: 'auth',
+          title: { ja: '認証基盤の分離', en: 'Separate the authentication infrastructure' },
+          owner: 'sato',
+          policy: 'standard',
+          directiveItems: ['(1)'],
+          publicSummary: { ja: '認証基盤を分離します。', en: 'We separate the authentication infrastructure.' },
+          milestones: [{ id: 'head', title: { ja: '本体', en: 'Head company' }, due: addDays(today, 30) }],
+        },
+      ],
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    return r.plan;
+  }
+
+  const update = async (): Promise<UpdateState> => {
+    const u = await updateState(client, program, period);
+    if (!u) throw new Error(`no update ${ref}`);
+    return u;
+  };
+  /** The update workflow's accepted Updates (a refused decision never enters history). */
+  const decisionsInHistory = async () =>
+    ((await client.workflow.getHandle(updateWorkflowId(program, period)).fetchHistory()).events ?? []).filter(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+    ).length;
+  /** What a refused decision must leave as it was: the update's state, and its record in the program's ledger. */
+  const snapshot = async () => ({
+    update: await update(),
+    ledger: await listUpdates(client, program),
+    accepted: await decisionsInHistory(),
+  });
+  /** Waits until the update is `state` at `revision`, in its workflow and in the program's ledger the page reads. */
+  const settled = async (state: UpdateState['state'], revision: number) => {
+    await until(
+      `${ref} ${state} r${revision}`,
+      () => updateState(client, program, period),
+      (u) => u?.state === state && u.revision?.n === revision,
+    );
+    await until(
+      `the program to know ${ref} is ${state}`,
+      () => listUpdates(client, program),
+      (l) => l.some((u) => u.period === period && u.state === state && u.revision === revision),
+    );
+  };
+  /** The update form of the approvals page as its hidden fields fill it (an English page), with `form`. */
+  const decide = (jar: Jar, form: Record<string, string>) =>
+    request(jar, `/p/${program}/approvals/update`, { form: { period, lang: 'en', ...form } });
+
+  beforeAll(async () => {
+    smtp = await startLoopbackSmtp();
+    workerMail = smtpTransport(smtp.url);
+    webMail = smtpTransport(smtp.url);
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    client = new Client({
+      connection,
+      namespace: ROLLUP_NAMESPACE,
+      dataConverter: testDataConverter,
+      interceptors: { workflow: [ownQueue] },
+    });
+    native = await NativeConnection.connect({ address: inject('temporalAddress') });
+    worker = await createWorker({
+      connection: native,
+      namespace: ROLLUP_NAMESPACE,
+      taskQueue,
+      keys: TEST_KEYS,
+      varDir: dir,
+      mail: { transport: workerMail, ledger: memoryLedger(), from: 'tracker@example.jp' },
+    });
+    running = worker.run();
+    const applied = await applyPlan(client, plan(), 'suzuki');
+    expect(applied.rollup).toMatchObject({ program: 'started', schedule: 'none' });
+    await until(
+      'the measure to be listed',
+      () => programStates(client, program),
+      (l) => l.length === 1,
+    );
+    // A draft, compiled the way `remediate update compile --as kato` does.
+    expect(await compileUpdate(client, program, 'kato', period)).toMatchObject({ started: true });
+    await settled('draft', 1);
+    web = await startWebServer({
+      client,
+      keys: TEST_KEYS,
+      port: 0,
+      host: '127.0.0.1',
+      varDir: dir,
+      sendMail: mailSender(webMail, 'web@example.jp'),
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await web?.close();
+    for (const id of [
+      measureWorkflowId(program, 'auth'),
+      programWorkflowId(program),
+      updateWorkflowId(program, period),
+    ])
+      await client?.workflow
+        .getHandle(id)
+        .terminate('test over')
+        .catch(() => undefined);
+    worker?.shutdown();
+    await running;
+    await workerMail?.close?.();
+    await webMail?.close?.();
+    await native?.close();
+    await connection?.close();
+    await smtp?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('shows comms, signed in from a mail on the SMTP server, the waiting draft with its text and its form', async () => {
+    // The draft itself went to comms by mail too.
+    await until(
+      'the draft mail',
+      async () => smtp.received.filter((m) => m.headers.get('x-remediation-update') === ref),
+      (l) => l.length > 0,
+    );
+    const { jar } = await signIn('kato@example.jp');
+    const page = await request(jar, `/p/${program}/approvals`);
+    expect(page.res.status).toBe(200);
+    expect(page.body).toContain('<html lang="en">'); // kato reads English
+    expect(page.body).toContain(`data-testid="update-${period}"`);
+    expect(page.body).toContain('We separate the authentication infrastructure.'); // the draft's text
+    expect(page.body).toContain('data-testid="approve-update"');
+    expect(page.body).toContain('data-testid="reject-update"');
+    expect(page.body).toContain('Reason (required to reject)');
+    expect(page.body).toContain(`name="period" value="${period}"`);
+    expect(page.body).toContain('name="lang" value="en"'); // the answer comes in the page's language
+  }, 60_000);
+
+  it('refuses a form without or with a wrong CSRF token (403) and a reject without a reason (422), changing nothing', async () => {
+    const { jar: comms } = await signIn('kato@example.jp');
+    const { jar: manager } = await signIn('suzuki@example.jp');
+    const csrf = csrfOf((await request(comms, `/p/${program}/approvals`)).body);
+    const managersCsrf = csrfOf((await request(manager, `/p/${program}/approvals`)).body);
+    expect(managersCsrf).not.toBe(csrf);
+    const before = await snapshot();
+    expect(before.update.state).toBe('draft');
+
+    for (const [what, jar, form] of [
+      ['no token', comms, { decision: 'approve' }],
+      ['an empty token', comms, { csrf: '', decision: 'approve' }],
+      [
+        'a token altered',
+        comms,
+        { csrf: `${csrf.slice(0, -1)}${csrf.endsWith('A') ? 'B' : 'A'}`, decision: 'approve' },
+      ],
+      ["another session's token", comms, { csrf: managersCsrf, decision: 'approve' }],
+      ['the token without its session', new Jar(), { csrf, decision: 'approve' }],
+    ] as const) {
+      const r = await decide(jar, form);
+      expect(r.res.status, what).toBe(403);
+      expect(r.body, what).toContain('data-testid="csrf"');
+    }
+
+    for (const reason of [undefined, '   ']) {
+      const r = await decide(comms, { csrf, decision: 'reject', ...(reason !== undefined ? { reason } : {}) });
+      expect(r.res.status).toBe(422);
+      expect(r.body).toContain('<html lang="en">');
+      expect(r.body).toContain('data-testid="decision-refused"');
+      expect(r.body).toContain('Refused: nothing was changed.');
+      expect(r.body).toContain('a rejection needs a reason');
+      expect(r.body).toContain('差し戻しには理由が必要です');
+    }
+    expect(await snapshot()).toEqual(before);
+  }, 60_000);
+
+  it('refuses a person who is neither comms nor a manager, changing nothing', async () => {
+    const { jar } = await signIn('sato@example.jp');
+    const page = await request(jar, `/p/${program}/approvals`);
+    expect(page.res.status).toBe(200);
+    expect(page.body).toContain(`data-testid="update-${period}"`);
+    expect(page.body).toContain('Comms and the managers decide on progress updates.');
+    expect(page.body).not.toContain('data-testid="approve-update"');
+    const before = await snapshot();
+    // The form forged with sato's own, valid token: the workflow refuses.
+    const forms: Record<string, string>[] = [
+      { decision: 'approve' },
+      { decision: 'reject', reason: 'I do not like it' },
+    ];
+    for (const form of forms) {
+      const r = await decide(jar, { csrf: csrfOf(page.body), ...form });
+      expect(r.res.status).toBe(422);
+      expect(r.body).toContain('data-testid="decision-refused"');
+      expect(r.body).toContain('sato is neither comms nor a manager');
+    }
+    expect(await snapshot()).toEqual(before);
+  }, 60_000);
+
+  it('lets comms reject with a reason and approve the draft compiled again: the update is approved and published', async () => {
+    const { jar } = await signIn('kato@example.jp');
+    const first = await request(jar, `/p/${program}/approvals`);
+    const csrf = csrfOf(first.body);
+    const rejected = await decide(jar, { csrf, decision: 'reject', reason: 'typo in the summary' });
+    expect(rejected.res.status).toBe(200);
+    expect(rejected.body).toContain('<html lang="en">');
+    expect(rejected.body).toContain('data-testid="decided"');
+    await settled('rejected', 1);
+    expect((await update()).decisions.at(-1)).toMatchObject({
+      decision: 'reject',
+      by: 'kato',
+      revision: 1,
+      reason: 'typo in the summary',
+    });
+    expect((await listUpdates(client, program)).find((u) => u.period === period)).toMatchObject({
+      state: 'rejected',
+      decidedBy: 'kato',
+      reason: 'typo in the summary',
+    });
+    expect(existsSync(path.join(dir, 'public', program, period))).toBe(false);
+    // A rejected draft waits for nobody's decision.
+    const none = await request(jar, `/p/${program}/approvals`);
+    expect(none.body).not.toContain(`data-testid="update-${period}"`);
+    expect(none.body).toContain('No draft is waiting for a decision.');
+
+    expect(await compileUpdate(client, program, 'kato', period)).toMatchObject({ started: false });
+    await settled('draft', 2);
+    const second = await request(jar, `/p/${program}/approvals`);
+    expect(second.body).toContain(`data-testid="update-${period}"`);
+    expect(second.body).toMatch(/<dt>Revision<\/dt>\s*<dd>2<\/dd>/);
+    const approved = await decide(jar, { csrf: csrfOf(second.body), decision: 'approve' });
+    expect(approved.res.status).toBe(200);
+    expect(approved.body).toContain('data-testid="decided"');
+
+    await settled('published', 2);
+    const done = await update();
+    expect(done.decisions.map((d) => [d.decision, d.by, d.revision])).toEqual([
+      ['recompile', 'kato', 0],
+      ['reject', 'kato', 1],
+      ['recompile', 'kato', 1],
+      ['approve', 'kato', 2],
+    ]);
+    expect(done.publishedAt).not.toBeNull();
+    expect((await listUpdates(client, program)).find((u) => u.period === period)).toMatchObject({
+      state: 'published',
+      revision: 2,
+      decidedBy: 'kato',
+    });
+    expect(readFileSync(path.join(dir, 'public', program, period, 'en.html'), 'utf8')).toContain(
+      'Separate the authentication infrastructure',
+    );
+    const after = await request(jar, `/p/${program}/approvals`);
+    expect(after.body).toContain('No draft is waiting for a decision.');
+
+    // Deciding again: refused by the workflow, nothing changes.
+    const accepted = await decisionsInHistory();
+    const again = await decide(jar, { csrf, decision: 'approve' });
+    expect(again.res.status).toBe(422);
+    expect(again.body).toContain('data-testid="decision-refused"');
+    expect(again.body).toContain(ref);
+    expect(await decisionsInHistory()).toBe(accepted);
+  }, 120_000);
 });
