@@ -96,7 +96,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', 'vitest.config.mts', 'vitest.load.config.mts'],
+    files: ['**/*.mjs', 'vitest.config.mts', 'vitest.load.config.mts', 'vitest.cluster.config.mts'],
     extends: [tseslint.configs.disableTypeChecked],
   },
   {

@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The load tier runs alone afterwards (vitest.load.config.mts, scripts/test.sh).
-    exclude: ['test/load/**', 'node_modules/**'],
+    exclude: ['test/load/**', 'test/cluster/**', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,

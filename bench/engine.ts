@@ -25,8 +25,10 @@ import { LIMITS } from '../src/domain/limits';
 import { measureWorkflowId, runningMeasuresQuery, TASK_QUEUE } from '../src/domain/names';
 import type { Plan } from '../src/domain/plan';
 import { periodOf } from '../src/domain/rollup';
-import { startDevServer, type DevServer } from '../src/local/dev-server';
-import { repoRoot, temporalCliPath, testServerPath } from '../src/local/tools';
+import { prepareTemporal } from '../src/client/setup';
+import { serverSchemaDir, startCluster } from '../src/local/cluster';
+import { startDevServer } from '../src/local/dev-server';
+import { repoRoot, temporalCliPath, temporalServerDir, testServerPath } from '../src/local/tools';
 import type { EncryptionKeys } from '../src/settings';
 import * as workerModule from '../src/worker';
 import { createWorker } from '../src/worker';
@@ -450,12 +452,35 @@ export async function runEngineBench(argv: readonly string[] = process.argv): Pr
       errors.push(`${phase}: ${String(err)}`);
       return {};
     };
-    if (phases.has('small') || phases.has('burst') || phases.has('large'))
-      Object.assign(
-        out,
-        await devServerPhases({ phases, run, dir, keys, quiet, out }).catch(failed('dev server phases')),
-      );
-    if (phases.has('history')) Object.assign(out, await historyPhase(keys, dir).catch(failed('history')));
+    const serverPhases = phases.has('small') || phases.has('burst') || phases.has('large');
+    const history = phases.has('history') ? await historyPhase(keys, dir).catch(failed('history')) : {};
+    if (!argv.includes('--cluster')) {
+      if (serverPhases)
+        Object.assign(
+          out,
+          await serverPhasesOn(devServer(), { phases, run, dir, keys, quiet, out }).catch(failed('dev server phases')),
+        );
+      Object.assign(out, history);
+    } else {
+      // The same phases on the dev server and on a cluster, one after the other (never both at once on
+      // the machine), side by side. A cluster cannot skip time: the five years are the test server's,
+      // shared by both.
+      for (const [name, server] of [
+        ['devServer', devServer()],
+        ['cluster', cluster()],
+      ] as const) {
+        const part: Record<string, unknown> = {};
+        out[name] = part;
+        if (serverPhases)
+          Object.assign(
+            part,
+            await serverPhasesOn(server, { phases, run: `${run}${name[0]}`, dir, keys, quiet, out: part }).catch(
+              failed(`${name} phases`),
+            ),
+          );
+        Object.assign(part, history);
+      }
+    }
     if (errors.length) out.errors = errors;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -612,30 +637,74 @@ async function largePhase(o: {
   }
 }
 
-/** Everything on the dev server: starts, re-apply and roll-up at 1,000; the burst; 10,000 open measures. */
-async function devServerPhases(o: {
-  phases: ReadonlySet<Phase>;
-  run: string;
-  dir: string;
-  keys: ReturnType<typeof randomKeys>;
-  quiet: (program: string, measures: number) => Plan;
-  /** Filled as the phases go, so a failing phase keeps what the ones before it measured. */
-  out: Record<string, unknown>;
-}): Promise<Record<string, unknown>> {
+/** A Temporal server of the bench's own, with namespace `default` and the custom search attributes. */
+interface BenchServer {
+  /** What `server` says in the output. */
+  label: string;
+  start(): Promise<{ address: string; stop(): Promise<void> }>;
+}
+
+/** A fresh in-memory dev server (as `remediate dev` starts it, with its dynamic config). */
+function devServer(): BenchServer {
+  return {
+    label: 'Temporal CLI dev server (in memory, SQLite)',
+    start: () => startDevServer({ cliPath: temporalCliPath(repoRoot), headless: true }),
+  };
+}
+
+/**
+ * A cluster from nothing (src/local/cluster.ts: PostgreSQL 15 of its own, the four services as separate
+ * processes on deploy/temporal/), prepared as an operator does it, with `remediate setup`'s code.
+ */
+function cluster(): BenchServer {
+  return {
+    label: 'Temporal server 1.29.1 cluster on PostgreSQL 15 (frontend, history, matching, worker as processes)',
+    start: async () => {
+      const c = await startCluster({ serverDir: temporalServerDir(repoRoot), schemaDir: await serverSchemaDir() });
+      try {
+        const connection = await Connection.connect({ address: c.address });
+        try {
+          await prepareTemporal(connection, 'default', { retentionDays: 1 });
+        } finally {
+          await connection.close();
+        }
+      } catch (err) {
+        await c.stop();
+        throw err;
+      }
+      return c;
+    },
+  };
+}
+
+/** Everything on one server: starts, re-apply and roll-up at 1,000; the burst; 10,000 open measures. */
+async function serverPhasesOn(
+  benchServer: BenchServer,
+  o: {
+    phases: ReadonlySet<Phase>;
+    run: string;
+    dir: string;
+    keys: ReturnType<typeof randomKeys>;
+    quiet: (program: string, measures: number) => Plan;
+    /** Filled as the phases go, so a failing phase keeps what the ones before it measured. */
+    out: Record<string, unknown>;
+  },
+): Promise<Record<string, unknown>> {
   const { phases, run, dir, keys } = o;
   const small = o.quiet(`bench-${run}-a`, SMALL);
   const generated = await timed(async () => o.quiet(`bench-${run}-b`, LARGE));
   const large = generated.value;
   progress(`plans generated and validated (${LARGE} measures in ${seconds(generated.ms)} s)`);
 
-  let server: DevServer | undefined;
+  let server: { address: string; stop(): Promise<void> } | undefined;
   let smtp: SmtpReceiver | undefined;
   let connection: Connection | undefined;
   let bw: BenchWorker | undefined;
   const out = o.out;
   try {
-    server = await startDevServer({ cliPath: temporalCliPath(repoRoot), headless: true });
-    progress(`dev server on ${server.address} (in memory)`);
+    server = await benchServer.start();
+    out.server = benchServer.label;
+    progress(`${benchServer.label} on ${server.address}`);
     connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection, namespace: 'default', dataConverter: encryptedDataConverter(keys) });
     smtp = await startSmtpReceiver();

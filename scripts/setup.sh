@@ -37,6 +37,13 @@ if [[ "${SETUP_TEST_SERVER:-1}" != "0" ]]; then
   echo "setup: time-skipping test server: $ts" >&2
   # Test tools from outside npm: Debian's chromium for the browser tests, compliance-trestle (PyPI)
   # in a venv to validate OSCAL. Each script is idempotent and fast when its tool is there.
+  # The cluster tier: the Temporal server and its schema tool (built with Go), and PostgreSQL 15.
+  server_dir="$(bash scripts/ensure-temporal-server.sh | tail -n 1)"
+  echo "setup: Temporal server: $server_dir" >&2
+  if [[ ! -x /usr/lib/postgresql/15/bin/initdb ]]; then
+    echo "setup: installing PostgreSQL 15 from Debian (apt-get)..." >&2
+    apt-get install -y -qq postgresql-15 >&2 || { apt-get update -qq >&2 && apt-get install -y -qq postgresql-15 >&2; }
+  fi
   for tool in ensure-browser ensure-trestle; do
     if [[ -f "scripts/$tool.sh" ]]; then
       out="$(bash "scripts/$tool.sh" | tail -n 1)"

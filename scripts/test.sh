@@ -74,6 +74,17 @@ if [[ $# -eq 0 ]] && compgen -G "test/load/*.test.ts" >/dev/null; then
   if [[ $load_status -ne 0 && $vitest_status -eq 0 ]]; then vitest_status=$load_status; fi
   reports+=("$load_report")
 fi
+# The cluster tier: the live end-to-end tests again on a Temporal cluster on PostgreSQL, and the
+# cluster's fault tests (vitest.cluster.config.mts); only for the whole suite.
+cluster_report=var/test-results-cluster.json
+rm -f "$cluster_report"
+if [[ $# -eq 0 ]]; then
+  echo "test: cluster tier (vitest.cluster.config.mts: Temporal on PostgreSQL, four services)" >&2
+  "$bin/vitest" run --config vitest.cluster.config.mts --reporter=default --reporter=json "--outputFile=$cluster_report"
+  cluster_status=$?
+  if [[ $cluster_status -ne 0 && $vitest_status -eq 0 ]]; then vitest_status=$cluster_status; fi
+  reports+=("$cluster_report")
+fi
 if [[ $status -ne 0 ]]; then
   echo "test: typecheck or lint failed (see above)." >&2
 fi

@@ -139,8 +139,34 @@ describe('docker-compose.yml', () => {
       ].sort(),
     );
     expect(appServices.sort()).toEqual(['codec', 'worker']);
-    expect(environment(service('temporal')).get('DB')).toBe('postgres12');
-    expect(environment(service('temporal')).get('POSTGRES_SEEDS')).toBe('postgresql');
+    expect(environment(service('temporal')).get('TEMPORAL_DB_HOST')).toBe('postgresql');
+  });
+
+  it('runs the Temporal server on the configuration the cluster of the suite runs, with every variable it reads', () => {
+    const temporal = service('temporal');
+    const args = argv(temporal.entrypoint);
+    const flag = (name: string) => args[args.indexOf(name) + 1] ?? '';
+    expect(args[0]).toBe('temporal-server');
+    expect(args.slice(-1)).toEqual(['start']);
+    // `--root R --config C --env E` loads R/C/E.yaml: that file must be deploy/temporal/config/cluster.yaml.
+    const configInContainer = path.posix.join(flag('--root'), flag('--config'), `${flag('--env')}.yaml`);
+    const mounted = (temporal.volumes ?? []).map((v) => v.split(':')).find((v) => v[1] === configInContainer);
+    expect(mounted?.[0], `nothing mounted at ${configInContainer}`).toBe('./deploy/temporal/config/cluster.yaml');
+    // src/local/cluster.ts starts the suite's cluster on that same file.
+    expect(read('src/local/cluster.ts')).toContain("'deploy', 'temporal', 'config', 'cluster.yaml'");
+    // The template's variables without a default must be given; the database ones always are.
+    const template = read('deploy/temporal/config/cluster.yaml');
+    const variables = [...template.matchAll(/env "([A-Z0-9_]+)"( \| default)?/g)];
+    const env = environment(temporal);
+    for (const [, name, hasDefault] of variables)
+      if (!hasDefault || name?.startsWith('TEMPORAL_DB_')) expect(env.has(name ?? ''), `temporal: ${name}`).toBe(true);
+    expect(env.get('TEMPORAL_DB_PORT')).toBe('5432');
+    expect(ports(service('postgresql')).container.has(5432)).toBe(true);
+    // The dynamic config the template names is the repository's.
+    const dynamic = (temporal.volumes ?? [])
+      .map((v) => v.split(':'))
+      .find((v) => v[1] === env.get('TEMPORAL_DYNAMIC_CONFIG_FILE'));
+    expect(dynamic?.[0]).toBe('./deploy/temporal/dynamicconfig.yaml');
   });
 
   it('pins every image, and Temporal server and admin tools to the same 1.29 release', () => {

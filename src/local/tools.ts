@@ -37,3 +37,8 @@ export function temporalCliPath(root: string = repoRoot): string {
 export function testServerPath(root: string = repoRoot): string {
   return runEnsureScript(root, 'ensure-test-server.sh');
 }
+
+/** The folder of `temporal-server` and `temporal-sql-tool` (.tools/temporal-server-<version>/, built with Go if missing). */
+export function temporalServerDir(root: string = repoRoot): string {
+  return runEnsureScript(root, 'ensure-temporal-server.sh');
+}
