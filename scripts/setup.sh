@@ -4,8 +4,10 @@
 #   - the Temporal CLI (scripts/ensure-temporal-cli.sh: built with Go into .tools/ the first time);
 #   - the time-skipping test server (scripts/ensure-test-server.sh: fetched with Maven into .tools/
 #     the first time), unless SETUP_TEST_SERVER=0 (it is only needed by the test suite);
-#   - with the test server, the other test tools: scripts/ensure-browser.sh (chromium, fonts) and
-#     scripts/ensure-trestle.sh (compliance-trestle in a venv under .tools/).
+#   - with the test server, the other test tools: the Temporal server and its schema tool for the
+#     cluster tier (scripts/ensure-temporal-server.sh, built with Go into .tools/ the first time),
+#     PostgreSQL 15 (scripts/ensure-postgresql.sh, from Debian), scripts/ensure-browser.sh (chromium,
+#     fonts) and scripts/ensure-trestle.sh (compliance-trestle in a venv under .tools/).
 # (npm may print 'Unknown user config "nodedir"' warnings: harmless.)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -40,10 +42,8 @@ if [[ "${SETUP_TEST_SERVER:-1}" != "0" ]]; then
   # The cluster tier: the Temporal server and its schema tool (built with Go), and PostgreSQL 15.
   server_dir="$(bash scripts/ensure-temporal-server.sh | tail -n 1)"
   echo "setup: Temporal server: $server_dir" >&2
-  if [[ ! -x /usr/lib/postgresql/15/bin/initdb ]]; then
-    echo "setup: installing PostgreSQL 15 from Debian (apt-get)..." >&2
-    apt-get install -y -qq postgresql-15 >&2 || { apt-get update -qq >&2 && apt-get install -y -qq postgresql-15 >&2; }
-  fi
+  pg_bin="$(bash scripts/ensure-postgresql.sh | tail -n 1)"
+  echo "setup: PostgreSQL: $pg_bin" >&2
   for tool in ensure-browser ensure-trestle; do
     if [[ -f "scripts/$tool.sh" ]]; then
       out="$(bash "scripts/$tool.sh" | tail -n 1)"
