@@ -218,11 +218,12 @@ const WORDS = {
     ja: (p: string, period: string) => `[${p}] 【社外秘】規制当局向け報告 ${period}`,
     en: (p: string, period: string) => `[${p}] [Confidential] Regulator report ${period}`,
   },
+  // The commands name the revision mailed: a draft compiled again since is refused, not decided on unread.
   act: {
-    ja: (ref: string) =>
-      `公開してよければ承認してください:\n  remediate update approve ${ref} --as <あなたの ID>\n直す必要があれば理由を添えて差し戻してください:\n  remediate update reject ${ref} --as <あなたの ID> --reason "<理由>"\n添付: 日本語と英語の Markdown と HTML。承認されると var/public/ に公開されます。`,
-    en: (ref: string) =>
-      `If it may be published, approve it:\n  remediate update approve ${ref} --as <your id>\nIf it needs changes, reject it with a reason:\n  remediate update reject ${ref} --as <your id> --reason "<reason>"\nAttached: the Markdown and HTML in Japanese and English. Once approved it is published under var/public/.`,
+    ja: (ref: string, n: number) =>
+      `公開してよければ承認してください:\n  remediate update approve ${ref} --revision ${n} --as <あなたの ID>\n直す必要があれば理由を添えて差し戻してください:\n  remediate update reject ${ref} --revision ${n} --as <あなたの ID> --reason "<理由>"\n添付: 日本語と英語の Markdown と HTML。承認されると var/public/ に公開されます。`,
+    en: (ref: string, n: number) =>
+      `If it may be published, approve it:\n  remediate update approve ${ref} --revision ${n} --as <your id>\nIf it needs changes, reject it with a reason:\n  remediate update reject ${ref} --revision ${n} --as <your id> --reason "<reason>"\nAttached: the Markdown and HTML in Japanese and English. Once approved it is published under var/public/.`,
   },
   regulator: {
     ja: '規制当局向け報告（社外秘）を添付します。全マイルストーンの当初・現在・見込み・完了日、変更履歴（理由・申請者・決裁者）、遅延と督促段階、依存関係のリスクを含みます。',
@@ -347,7 +348,7 @@ export function createRollupActivities(deps: {
           period,
           rev.n,
         );
-        const act = WORDS.act[lang](ref);
+        const act = WORDS.act[lang](ref, rev.n);
         const msg = fitMail(
           lang,
           subject,

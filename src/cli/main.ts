@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
 import { connectClient, connectionSettings, TemporalUnreachable } from '../client/connection';
 import { DEFAULT_RETENTION_DAYS, prepareTemporal, renderSetup, requireSetUp, TemporalNotSetUp } from '../client/setup';
-import { compileUpdate, decideOnUpdate, listUpdates, programState } from '../client/rollup';
+import { compileUpdate, decideOnUpdate, listUpdates, parseRevision, programState } from '../client/rollup';
 import { applyPlan, measureState, programStates, readPlanFile, resolveProgram, sendCommand } from '../client/tracker';
 import type { CommandFields, CommandType } from '../domain/commands';
 import { historyCsv } from '../domain/history';
@@ -74,14 +74,18 @@ function packageVersion(): string {
   return pkg.version ?? 'unknown';
 }
 
-/** Builds the command tree. */
-function buildProgram(settings: Settings): Command {
+/** Builds the command tree; `json`: the command line asks for JSON (`--json`), which `--version` honours too. */
+function buildProgram(settings: Settings, versionAsJson = false): Command {
   const program = new Command('remediate')
     .description(
       'Deliver a regulator-ordered remediation program on time, provably, in public.\n' +
         '規制当局の指導に基づく是正計画を、期限どおり・証跡つきで遂行する。',
     )
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(
+      versionAsJson ? JSON.stringify({ version: packageVersion() }) : packageVersion(),
+      '-V, --version',
+      'print the version',
+    )
     .showHelpAfterError()
     .exitOverride();
   const programOpt = () => new Option('--program <id>', 'program id (optional while only one program runs)');
@@ -439,10 +443,17 @@ function buildProgram(settings: Settings): Command {
       )
       .addOption(asOpt())
       .option('--reason <text>', decision === 'reject' ? 'why (required)' : 'a note')
+      .option(
+        '--revision <n>',
+        'the revision you read (the draft mail names it): refused if the draft has been compiled again since',
+      )
       .option('--json', 'machine-readable output')
-      .action(async (ref: string, o: { as?: string; reason?: string; json?: boolean }) => {
+      .action(async (ref: string, o: { as?: string; reason?: string; revision?: string; json?: boolean }) => {
         const actor = actorOf(o.as, settings.actor);
-        const r = await withClient(settings, (client) => decideOnUpdate(client, ref, decision, actor, o.reason));
+        const revision = o.revision === undefined ? undefined : parseRevision(o.revision);
+        const r = await withClient(settings, (client) =>
+          decideOnUpdate(client, ref, decision, actor, { reason: o.reason, revision }),
+        );
         if (o.json) return json(r);
         out(
           decision === 'approve'
@@ -624,7 +635,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     const settings = loadSettings(env);
     mkdirSync(settings.varDir, { recursive: true });
-    await buildProgram(settings).parseAsync(argv, { from: 'user' });
+    await buildProgram(settings, argv.includes('--json')).parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.refused;

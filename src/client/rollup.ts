@@ -238,28 +238,70 @@ async function decide(client: Client, program: string, period: string, args: Dec
   } catch (e) {
     const problems = refusedProblems(e);
     if (problems) throw new ProblemError(problems);
-    if (e instanceof WorkflowNotFoundError)
+    if (e instanceof WorkflowNotFoundError) {
+      const published = await publishedOutcome(client, program, period);
       throw new ProblemError([
-        problem(
-          'update',
-          `there is no update ${program}/${period} (remediate update list shows them)`,
-          `更新 ${program}/${period} はありません（remediate update list で一覧できます）`,
-        ),
+        published
+          ? problem(
+              'update',
+              `the update ${program}/${period} is already published (revision ${published.revision}): nothing is left to decide`,
+              `更新 ${program}/${period} は既に公開されています（第 ${published.revision} 版）。判断することは残っていません`,
+            )
+          : problem(
+              'update',
+              `there is no update ${program}/${period} (remediate update list shows them)`,
+              `更新 ${program}/${period} はありません（remediate update list で一覧できます）`,
+            ),
       ]);
+    }
     throw e;
   }
 }
 
-/** `remediate update approve|reject`. */
+/**
+ * The outcome of an update whose workflow has completed, which it does once published (an Update to
+ * it is then refused by the server as not found); undefined when there is none.
+ */
+async function publishedOutcome(client: Client, program: string, period: string): Promise<DecisionOutcome | undefined> {
+  const handle = client.workflow.getHandle<typeof progressUpdateWorkflow>(updateWorkflowId(program, period));
+  try {
+    if ((await handle.describe()).status.name !== 'COMPLETED') return undefined;
+    const outcome = await handle.result();
+    return outcome.state === 'published' ? outcome : undefined;
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return undefined;
+    throw e;
+  }
+}
+
+/** `--revision <n>` of `remediate update approve|reject`, or the approvals form's field: a revision number. */
+export function parseRevision(text: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(text))
+    throw new ProblemError([
+      problem('--revision', `not a revision number (1, 2, ...): ${text}`, `版の番号（1、2、…）ではありません: ${text}`),
+    ]);
+  return Number(text);
+}
+
+/**
+ * `remediate update approve|reject`; with `revision`, the decision is refused unless that is the
+ * current revision (the draft was compiled again since the person read it).
+ */
 export async function decideOnUpdate(
   client: Client,
   ref: string,
   decision: 'approve' | 'reject',
   actor: string,
-  reason?: string,
+  options: { reason?: string; revision?: number } = {},
 ): Promise<DecisionOutcome> {
   const { program, period } = parseUpdateRef(ref);
-  return decide(client, program, period, { decision, actor, ...(reason !== undefined ? { reason } : {}) });
+  const { reason, revision } = options;
+  return decide(client, program, period, {
+    decision,
+    actor,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(revision !== undefined ? { revision } : {}),
+  });
 }
 
 /**

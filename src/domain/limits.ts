@@ -48,6 +48,8 @@ export const LIMITS = {
   linkLifetimeMs: 15 * 86_400_000,
   /** Unexpired used mail links a measure keeps (it refuses more: sign in or use the CLI). */
   usedLinks: 500,
+  /** The largest revision number a decision on a progress update may name (a revision per compile). */
+  revision: 1_000_000,
 } as const;
 
 /** `record[key]` when `key` is the record's own key, never an inherited one (`constructor`, `__proto__`). */

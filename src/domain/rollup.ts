@@ -416,6 +416,11 @@ export interface DecisionArgs {
   decision: 'approve' | 'reject' | 'recompile';
   actor: string;
   reason?: string;
+  /**
+   * The revision the person read and decided on (`--revision`, the approvals form): a decision on any
+   * other revision than the current one is refused. Absent, the decision is on the current revision.
+   */
+  revision?: number;
 }
 
 const REASON_MAX = 2000;
@@ -427,7 +432,8 @@ export function parseDecisionArgs(raw: unknown): { ok: true; args: DecisionArgs 
     return { ok: false, problems: [problem('', 'expected an object', 'オブジェクトではありません')] };
   const r = raw as Record<string, unknown>;
   for (const k of Object.keys(r))
-    if (!['decision', 'actor', 'reason'].includes(k)) out.push(problem(k, 'unknown field', '未知の項目です'));
+    if (!['decision', 'actor', 'reason', 'revision'].includes(k))
+      out.push(problem(k, 'unknown field', '未知の項目です'));
   const decision = r.decision;
   if (decision !== 'approve' && decision !== 'reject' && decision !== 'recompile')
     out.push(problem('decision', 'must be approve, reject or recompile', 'approve・reject・recompile のいずれかです'));
@@ -435,6 +441,18 @@ export function parseDecisionArgs(raw: unknown): { ok: true; args: DecisionArgs 
     out.push(problem('--as', 'a person id is required', '人物 ID が必要です'));
   if (r.reason !== undefined && (typeof r.reason !== 'string' || r.reason.length > REASON_MAX))
     out.push(problem('--reason', `text of at most ${REASON_MAX} characters`, `${REASON_MAX} 文字以内の文字列です`));
+  const revision = r.revision;
+  if (
+    revision !== undefined &&
+    !(typeof revision === 'number' && Number.isInteger(revision) && revision >= 1 && revision <= LIMITS.revision)
+  )
+    out.push(
+      problem(
+        '--revision',
+        `a revision number from 1 to ${LIMITS.revision}`,
+        `1 から ${LIMITS.revision} までの版の番号です`,
+      ),
+    );
   if (out.length) return { ok: false, problems: out };
   return {
     ok: true,
@@ -442,11 +460,15 @@ export function parseDecisionArgs(raw: unknown): { ok: true; args: DecisionArgs 
       decision: decision as DecisionArgs['decision'],
       actor: r.actor as string,
       ...(typeof r.reason === 'string' ? { reason: r.reason } : {}),
+      ...(typeof revision === 'number' ? { revision } : {}),
     },
   };
 }
 
-/** Why `args` cannot be taken on `state` now: comms or managers decide, a reject needs a reason, one decision per draft. */
+/**
+ * Why `args` cannot be taken on `state` now: comms or managers decide, a reject needs a reason, one
+ * decision per draft, and a decision that names its revision is on the current one.
+ */
 export function decisionProblems(state: UpdateState, args: DecisionArgs): Problem[] {
   const ctx = state.context;
   const id = `${state.program}/${state.period}`;
@@ -482,6 +504,15 @@ export function decisionProblems(state: UpdateState, args: DecisionArgs): Proble
         '',
         `revision ${state.revision.n} of ${id} was rejected: compile it again first (remediate update compile)`,
         `${id} の第 ${state.revision.n} 版は差し戻されました。先に作り直してください（remediate update compile）`,
+      ),
+    );
+  // Whoever read revision n and decides on it must not approve or reject revision n+1 unread.
+  if (args.revision !== undefined && args.revision !== state.revision.n)
+    out.push(
+      problem(
+        '--revision',
+        `revision ${args.revision} of ${id} was decided on, but the current revision is ${state.revision.n}: read r${state.revision.n} first`,
+        `${id} の第 ${args.revision} 版への判断ですが、現在の版は第 ${state.revision.n} 版です。先に第 ${state.revision.n} 版を読んでください`,
       ),
     );
   if (args.decision === 'reject' && !(args.reason ?? '').trim())

@@ -626,6 +626,7 @@ export interface PendingItem {
 
 /** A draft awaiting a decision, with its text when readable here. */
 export interface DraftItem {
+  /** The update, at the revision whose text is shown (the one the form decides on). */
   record: UpdateRecord;
   text: string | null;
 }
@@ -708,6 +709,7 @@ export function approvalsPage(
           ? html`<form method="post" action="/p/${d.program}/approvals/update" aria-labelledby="${id}-h">
               <input type="hidden" name="csrf" value="${d.csrf}" />
               <input type="hidden" name="period" value="${u.record.period}" />
+              <input type="hidden" name="revision" value="${u.record.revision}" />
               <input type="hidden" name="lang" value="${lang}" />
               ${reasonField(`update-reason-${i}`, 'reasonToReject')}
               <div class="actions">

@@ -24,7 +24,7 @@ import type { Client } from '@temporalio/client';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { decideOnUpdate, programState, updateState } from '../client/rollup';
+import { decideOnUpdate, parseRevision, programState, updateState } from '../client/rollup';
 import { measureState, programStates, sendCommand } from '../client/tracker';
 import { dateOf, formatInstant, isLocalDate } from '../domain/dates';
 import { own } from '../domain/limits';
@@ -34,7 +34,7 @@ import { problem, ProblemError, type Problem } from '../domain/problems';
 import { reportDeadlines } from '../domain/report-track';
 import { timelineChart } from '../domain/reports/chart';
 import { publicChanges, publicProjection, type PublicProgram } from '../domain/reports/public';
-import type { ProgramState, PublicBaseline } from '../domain/rollup';
+import type { ProgramState, PublicBaseline, Revision, UpdateRecord } from '../domain/rollup';
 import { measureView } from '../domain/view';
 import {
   LINK_LIFETIME,
@@ -592,18 +592,26 @@ function buildWeb(deps: WebDeps): { app: Hono; settle: () => Promise<void> } {
     return c.html(measurePage(layoutOf(c, lang, g.s, state.people), { state, view: measureView(state, now()) }));
   });
 
-  /** The current revision's text of a draft in `lang`, when this machine holds it unaltered. */
-  const draftText = async (program: string, period: string, lang: Lang): Promise<string | null> => {
+  /**
+   * A waiting draft as the page shows it: at the update's current revision (the program's ledger may
+   * lag a moment behind), with that revision's text in `lang` when this machine holds it unaltered. The
+   * form sends the revision shown, so a draft compiled again meanwhile is never decided on unread.
+   */
+  const draftOf = async (program: string, record: UpdateRecord, lang: Lang): Promise<DraftItem> => {
+    let r: Revision | null | undefined;
     try {
-      const u = await updateState(client, program, period);
-      const r = u?.revision;
-      const sha = r && own(r.files, `${lang}.md`);
-      if (!r || !sha) return null;
-      const text = await readFile(`${r.dir}/${lang}.md`, 'utf8');
-      return createHash('sha256').update(text).digest('hex') === sha ? text : null;
+      r = (await updateState(client, program, record.period))?.revision;
     } catch {
-      return null;
+      return { record, text: null };
     }
+    if (!r) return { record, text: null };
+    const shown: UpdateRecord = { ...record, revision: r.n, changes: r.changes };
+    const sha = own(r.files, `${lang}.md`);
+    const text = sha ? await readFile(`${r.dir}/${lang}.md`, 'utf8').catch(() => null) : null;
+    return {
+      record: shown,
+      text: text !== null && createHash('sha256').update(text).digest('hex') === sha ? text : null,
+    };
   };
 
   app.get('/p/:program/approvals', async (c) => {
@@ -622,9 +630,7 @@ function buildWeb(deps: WebDeps): { app: Hono; settle: () => Promise<void> } {
       }
     }
     const drafts: DraftItem[] = await Promise.all(
-      (ps?.updates ?? [])
-        .filter((u) => u.state === 'draft')
-        .map(async (record) => ({ record, text: await draftText(g.program, record.period, lang) })),
+      (ps?.updates ?? []).filter((u) => u.state === 'draft').map((record) => draftOf(g.program, record, lang)),
     );
     const program = ps?.program ?? states[0]?.program;
     return c.html(
@@ -710,10 +716,15 @@ function buildWeb(deps: WebDeps): { app: Hono; settle: () => Promise<void> } {
     const g = await signedInPost(c);
     if (!g.ok) return g.response;
     const period = str(g.body.period);
+    const revision = str(g.body.revision);
     const decision = g.decision;
     if (decision !== 'approve' && decision !== 'reject') return notFound(c, g.lang);
     return decided(c, g, g.lang, () =>
-      decideOnUpdate(client, `${g.program}/${period}`, decision, g.s.person, g.reason || undefined),
+      decideOnUpdate(client, `${g.program}/${period}`, decision, g.s.person, {
+        reason: g.reason || undefined,
+        // The revision the page showed: refused when the draft was compiled again since.
+        revision: revision === '' ? undefined : parseRevision(revision),
+      }),
     );
   });
 

@@ -503,7 +503,28 @@ describe('remediate CLI on the dev server', () => {
     const badRef = await run(['update', 'approve', `${program}/2031-13`, '--as', 'kato']);
     expect(badRef.code).toBe(2);
     expect(badRef.stderr).toContain('expected <program>/<period>');
-    const rejected = await run(['update', 'reject', `${program}/${period}`, '--as', 'kato', '--reason', 'wording']);
+    // --revision: the revision read; another one, or no number at all, is refused.
+    const help = await run(['update', 'approve', '--help']);
+    expect(help.stdout).toContain('--revision <n>');
+    const stale = await run(['update', 'approve', `${program}/${period}`, '--as', 'kato', '--revision', '2']);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain(
+      `--revision: revision 2 of ${program}/${period} was decided on, but the current revision is 1: read r1 first / `,
+    );
+    const notANumber = await run(['update', 'approve', `${program}/${period}`, '--as', 'kato', '--revision', 'r1']);
+    expect(notANumber.code).toBe(2);
+    expect(notANumber.stderr).toContain('--revision: not a revision number (1, 2, ...): r1');
+    const rejected = await run([
+      'update',
+      'reject',
+      `${program}/${period}`,
+      '--as',
+      'kato',
+      '--reason',
+      'wording',
+      '--revision',
+      '1',
+    ]);
     expect(rejected.code).toBe(0);
     expect(rejected.stdout).toContain(`kato rejected ${program}/${period} (revision 1)`);
   });

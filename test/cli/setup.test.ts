@@ -99,5 +99,9 @@ describe('remediate setup', () => {
     const r = await run(['--version'], {});
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(version);
+    // `--json` anywhere on the line means stdout is JSON, for --version too.
+    const j = await run(['plan', 'validate', '--version', '--json'], {});
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toEqual({ version });
   });
 });

@@ -13,6 +13,7 @@ import {
   recordNotification,
   undeliverable,
 } from '../../src/domain/engine';
+import { LIMITS } from '../../src/domain/limits';
 import type { MeasureState } from '../../src/domain/model';
 import { validatePlan, type Plan } from '../../src/domain/plan';
 import { formatProblem } from '../../src/domain/problems';
@@ -725,6 +726,16 @@ describe('parseDecisionArgs', () => {
     expect(paths({ decision: 'reject', actor: 'kato', reason: 42 })).toEqual(['--reason']);
   });
 
+  it('reads the revision decided on, a whole number from 1 to the limit, at --revision', () => {
+    expect(parseDecisionArgs({ decision: 'approve', actor: 'kato', revision: 2 })).toStrictEqual({
+      ok: true,
+      args: { decision: 'approve', actor: 'kato', revision: 2 },
+    });
+    expect(paths({ decision: 'approve', actor: 'kato', revision: LIMITS.revision })).toEqual([]);
+    for (const revision of [0, -1, 1.5, LIMITS.revision + 1, '2', null, NaN, Infinity, [2]])
+      expect(paths({ decision: 'approve', actor: 'kato', revision }), String(revision)).toEqual(['--revision']);
+  });
+
   it('reports every problem at once, each in English and Japanese', () => {
     const r = parseDecisionArgs({ decision: 'nope', actor: 'X', reason: 'x'.repeat(2001), extra: 1 });
     expect(r.ok).toBe(false);
@@ -824,6 +835,22 @@ describe('decisionProblems', () => {
     ]);
     expect(en(update('rejected', 2), decide('reject', 'suzuki', 'again'))).toHaveLength(1);
     expect(en(update('rejected', 2), decide('recompile', 'kato'))).toEqual([]);
+  });
+
+  it('a decision that names its revision is taken on that revision only: the current one', () => {
+    const on = (revision: number) => ({ ...decide('approve', 'kato'), revision });
+    expect(en(update('draft', 2), on(2))).toEqual([]);
+    expect(decisionProblems(update('draft', 2), on(1))).toEqual([
+      {
+        path: '--revision',
+        en: 'revision 1 of test-program/2025-03 was decided on, but the current revision is 2: read r2 first',
+        ja: 'test-program/2025-03 の第 1 版への判断ですが、現在の版は第 2 版です。先に第 2 版を読んでください',
+      },
+    ]);
+    expect(en(update('draft', 2), on(3))).toEqual([
+      '--revision|revision 3 of test-program/2025-03 was decided on, but the current revision is 2: read r2 first',
+    ]);
+    expect(en(update('draft', 2), { ...decide('reject', 'kato', 'typo'), revision: 1 })).toHaveLength(1);
   });
 
   it('a rejection needs a reason that is not blank', () => {

@@ -2,8 +2,9 @@
  * The roll-up end to end on the real dev server (Schedules and visibility listing need it), with a
  * real worker in this process serving its own namespace, mail to a real SMTP server on loopback:
  * `plan apply` twice leaves one Schedule; triggering it compiles a draft that reaches comms; a second
- * update says exactly what changed; approval publishes, rejection does not; refused decisions never
- * enter history.
+ * update says exactly what changed; approval publishes, rejection does not; refused decisions (by
+ * someone else, on a revision that is not the current one) never enter history; a decision on an
+ * update already published says so.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -187,7 +188,9 @@ describe('the roll-up on the dev server', () => {
     const ja = toComms.find((m) => m.headers.get('content-language') === 'ja');
     expect(ja?.subject).toContain(`進捗状況のお知らせ ${period}`);
     expect(ja?.html).toContain('認証基盤の分離');
-    expect(ja?.text).toContain(`remediate update approve ${program}/${period}`);
+    // The commands in the mail name the revision mailed.
+    expect(ja?.text).toContain(`remediate update approve ${program}/${period} --revision 1 --as`);
+    expect(ja?.text).toContain(`remediate update reject ${program}/${period} --revision 1 --as`);
     expect(ja?.attachments.map((a) => a.filename).sort()).toEqual(
       ['en.html', 'en.md', 'ja.html', 'ja.md'].map((n) => `${program}-${period}-${n}`),
     );
@@ -223,6 +226,13 @@ describe('the roll-up on the dev server', () => {
       /a rejection needs a reason/,
     );
     await expect(decideOnUpdate(client, `${program}/2025-13`, 'approve', 'kato')).rejects.toBeInstanceOf(ProblemError);
+    // A revision that is not the current one (1), or no revision number at all.
+    await expect(decideOnUpdate(client, `${program}/${period}`, 'approve', 'kato', { revision: 2 })).rejects.toThrow(
+      /revision 2 of .* was decided on, but the current revision is 1: read r1 first/,
+    );
+    await expect(decideOnUpdate(client, `${program}/${period}`, 'approve', 'kato', { revision: 0 })).rejects.toThrow(
+      /--revision: a revision number from 1 to/,
+    );
     expect(await updatesIn()).toBe(before);
   });
 
@@ -303,7 +313,10 @@ describe('the roll-up on the dev server', () => {
   });
 
   it('a rejected draft is not published; compiled again, the new revision is approved and published', async () => {
-    await decideOnUpdate(client, `${program}/${nextPeriod}`, 'reject', 'brown', 'typo in the summary');
+    await decideOnUpdate(client, `${program}/${nextPeriod}`, 'reject', 'brown', {
+      reason: 'typo in the summary',
+      revision: 1,
+    });
     await inState(nextPeriod, 'rejected');
     const ledger = await until(
       'ledger',
@@ -324,7 +337,34 @@ describe('the roll-up on the dev server', () => {
     const again = await compileUpdate(client, program, 'kato', nextPeriod);
     expect(again.started).toBe(false);
     await inState(nextPeriod, 'draft', 2);
-    await decideOnUpdate(client, `${program}/${nextPeriod}`, 'approve', 'suzuki');
+    // Whoever read revision 1 (its mail, an open page) cannot approve revision 2 unread: refused,
+    // nothing enters history; on the revision they read, the decision is taken.
+    const handle = client.workflow.getHandle(updateWorkflowId(program, nextPeriod));
+    const history = async () => (await handle.fetchHistory()).events ?? [];
+    // The draft's mail may still be going out: compare histories once the workflow waits for a decision.
+    await until(
+      'the update to wait, its draft mailed',
+      async () => (await handle.describe()).raw,
+      (d) => !d.pendingActivities?.length && !d.pendingWorkflowTask,
+    );
+    const before = await history();
+    const stale = await decideOnUpdate(client, `${program}/${nextPeriod}`, 'approve', 'suzuki', { revision: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(stale).toBeInstanceOf(ProblemError);
+    expect((stale as ProblemError).problems).toEqual([
+      {
+        path: '--revision',
+        en: `revision 1 of ${program}/${nextPeriod} was decided on, but the current revision is 2: read r2 first`,
+        ja: `${program}/${nextPeriod} の第 1 版への判断ですが、現在の版は第 2 版です。先に第 2 版を読んでください`,
+      },
+    ]);
+    expect(await history()).toEqual(before);
+    expect((await stateOf(nextPeriod))?.state).toBe('draft');
+    expect(
+      await decideOnUpdate(client, `${program}/${nextPeriod}`, 'approve', 'suzuki', { revision: 2 }),
+    ).toMatchObject({ state: 'approved', revision: 2 });
     const done = await inState(nextPeriod, 'published', 2);
     expect(done.decisions.map((d) => [d.decision, d.by, d.revision])).toEqual([
       ['recompile', 'kato', 0],
@@ -336,6 +376,16 @@ describe('the roll-up on the dev server', () => {
       '委託先への PC 貸与',
     );
     await expect(compileUpdate(client, program, 'kato', nextPeriod)).rejects.toThrow(/already published/);
+    // Its workflow has completed: a decision now says it is published, not that there is no such update.
+    for (const decision of ['approve', 'reject'] as const)
+      await expect(
+        decideOnUpdate(client, `${program}/${nextPeriod}`, decision, 'kato', { reason: 'late', revision: 2 }),
+      ).rejects.toThrow(
+        `update: the update ${program}/${nextPeriod} is already published (revision 2): nothing is left to decide / 更新 ${program}/${nextPeriod} は既に公開されています（第 2 版）。判断することは残っていません`,
+      );
+    await expect(decideOnUpdate(client, `${program}/2020-01`, 'approve', 'kato')).rejects.toThrow(
+      `there is no update ${program}/2020-01`,
+    );
     // Keep this run's history of an update that was rejected, recompiled, approved and published.
     const histories = path.join(__dirname, '..', '..', 'var', 'histories');
     mkdirSync(histories, { recursive: true });

@@ -10,7 +10,8 @@
  * SMTP server on loopback: comms see a compiled draft on the approvals page; a form without or with a
  * wrong CSRF token is 403, a reject without a reason and a decision by someone neither comms nor a
  * manager are refused, all changing nothing; a reject with a reason is recorded, and the draft compiled
- * again is approved from the page and published.
+ * again is approved from the page and published; the form sends the revision it shows, so a page still
+ * showing revision 1 cannot approve revision 2, and deciding once published says it is published.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import ICAL from 'ical.js';
@@ -108,6 +109,13 @@ class Jar {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 }
+
+/** The revision the update form of a page decides on (its hidden field). */
+const revisionOf = (body: string): string => {
+  const m = /name="revision" value="([^"]+)"/.exec(body);
+  if (!m?.[1]) throw new Error(`no revision field in the page:\n${body.slice(0, 400)}`);
+  return m[1];
+};
 
 const csrfOf = (body: string): string => {
   const m = /name="csrf" value="([^"]+)"/.exec(body);
@@ -657,6 +665,7 @@ describe('the progress-update decision over HTTP', () => {
     expect(page.body).toContain('data-testid="reject-update"');
     expect(page.body).toContain('Reason (required to reject)');
     expect(page.body).toContain(`name="period" value="${period}"`);
+    expect(revisionOf(page.body)).toBe('1'); // the decision is on the revision shown
     expect(page.body).toContain('name="lang" value="en"'); // the answer comes in the page's language
   }, 60_000);
 
@@ -723,7 +732,12 @@ describe('the progress-update decision over HTTP', () => {
     const { jar } = await signIn('kato@example.jp');
     const first = await request(jar, `/p/${program}/approvals`);
     const csrf = csrfOf(first.body);
-    const rejected = await decide(jar, { csrf, decision: 'reject', reason: 'typo in the summary' });
+    const rejected = await decide(jar, {
+      csrf,
+      decision: 'reject',
+      reason: 'typo in the summary',
+      revision: revisionOf(first.body),
+    });
     expect(rejected.res.status).toBe(200);
     expect(rejected.body).toContain('<html lang="en">');
     expect(rejected.body).toContain('data-testid="decided"');
@@ -750,7 +764,21 @@ describe('the progress-update decision over HTTP', () => {
     const second = await request(jar, `/p/${program}/approvals`);
     expect(second.body).toContain(`data-testid="update-${period}"`);
     expect(second.body).toMatch(/<dt>Revision<\/dt>\s*<dd>2<\/dd>/);
-    const approved = await decide(jar, { csrf: csrfOf(second.body), decision: 'approve' });
+    expect(revisionOf(second.body)).toBe('2');
+    // A form still showing revision 1 (a tab left open) cannot approve revision 2, which nobody read
+    // there: refused with both revisions named, nothing changed. Nor can a form that names no number.
+    const before = await snapshot();
+    const stale = await decide(jar, { csrf, decision: 'approve', revision: revisionOf(first.body) });
+    expect(stale.res.status).toBe(422);
+    expect(stale.body).toContain('<html lang="en">');
+    expect(stale.body).toContain('data-testid="decision-refused"');
+    expect(stale.body).toContain(`revision 1 of ${ref} was decided on, but the current revision is 2: read r2 first`);
+    expect(stale.body).toContain(`${ref} の第 1 版への判断ですが、現在の版は第 2 版です。先に第 2 版を読んでください`);
+    const garbled = await decide(jar, { csrf, decision: 'approve', revision: '2; drop' });
+    expect(garbled.res.status).toBe(422);
+    expect(garbled.body).toContain('not a revision number');
+    expect(await snapshot()).toEqual(before);
+    const approved = await decide(jar, { csrf: csrfOf(second.body), decision: 'approve', revision: '2' });
     expect(approved.res.status).toBe(200);
     expect(approved.body).toContain('data-testid="decided"');
 
@@ -774,12 +802,13 @@ describe('the progress-update decision over HTTP', () => {
     const after = await request(jar, `/p/${program}/approvals`);
     expect(after.body).toContain('No draft is waiting for a decision.');
 
-    // Deciding again: refused by the workflow, nothing changes.
+    // Deciding again: refused, the update is published (its workflow has completed), nothing changes.
     const accepted = await decisionsInHistory();
-    const again = await decide(jar, { csrf, decision: 'approve' });
+    const again = await decide(jar, { csrf, decision: 'approve', revision: '2' });
     expect(again.res.status).toBe(422);
     expect(again.body).toContain('data-testid="decision-refused"');
-    expect(again.body).toContain(ref);
+    expect(again.body).toContain(`the update ${ref} is already published (revision 2)`);
+    expect(again.body).toContain(`更新 ${ref} は既に公開されています（第 2 版）`);
     expect(await decisionsInHistory()).toBe(accepted);
   }, 120_000);
 });
