@@ -35,5 +35,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', cluster.address);
   project.provide('testServerPath', serverPath);
   project.provide('temporalCliPath', cliPath);
+  project.provide('temporalServerKind', 'cluster');
   return () => cluster.stop();
 }

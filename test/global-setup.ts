@@ -15,6 +15,8 @@ declare module 'vitest' {
     testServerPath: string;
     /** The Temporal CLI binary. */
     temporalCliPath: string;
+    /** What `temporalAddress` is, for test names: the same test bodies run on the dev server and on a cluster. */
+    temporalServerKind: 'dev server' | 'cluster';
   }
 }
 
@@ -42,5 +44,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', server.address);
   project.provide('testServerPath', serverPath);
   project.provide('temporalCliPath', cliPath);
+  project.provide('temporalServerKind', 'dev server');
   return () => server.stop();
 }

@@ -119,7 +119,7 @@ function planDoc(extraMilestone = false, headDue = addDays(today, 40)) {
   };
 }
 
-describe('remediate CLI on the dev server', () => {
+describe(`remediate CLI on the ${inject('temporalServerKind')}`, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-cli-'));
   const planFile = path.join(dir, 'plan.yaml');
   let worker: Worker;

@@ -43,7 +43,7 @@ function run(args: string[], env: Record<string, string>): Promise<Run> {
   });
 }
 
-describe('remediate setup', () => {
+describe(`remediate setup on the ${inject('temporalServerKind')}`, () => {
   const namespace = `setup-${randomBytes(3).toString('hex')}`;
   const env = { TEMPORAL_NAMESPACE: namespace };
 

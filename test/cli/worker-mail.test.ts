@@ -19,7 +19,7 @@ const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'remediate');
 /** Zones far enough apart that in at least one of them the next two minutes do not cross midnight. */
 
-describe('remediate worker with SMTP on the dev server', () => {
+describe(`remediate worker with SMTP on the ${inject('temporalServerKind')}`, () => {
   let smtp: LoopbackSmtp | undefined;
   let worker: ChildProcess | undefined;
   afterAll(async () => {

@@ -112,7 +112,7 @@ async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolea
   }
 }
 
-describe('the roll-up on the dev server', () => {
+describe(`the roll-up on the ${inject('temporalServerKind')}`, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-rollup-'));
   let smtp: LoopbackSmtp;
   let native: NativeConnection;
