@@ -147,6 +147,18 @@ export function tally(received: readonly RelayedMail[], program: string, expecte
   };
 }
 
+/**
+ * How near a kill a duplicated email's first copy must have been accepted: the data of a killed worker
+ * still in flight reaches the relay a moment after the kill, and a worker killed right after the
+ * relay's 250 had no time to write the ledger. Generous for a loaded machine.
+ */
+export const DUPLICATE_WINDOW_MS = 3_000;
+
+/** The copies of one email (`<program>/<key>#<lang>`) the relay accepted, in order. */
+export function copiesOf(received: readonly RelayedMail[], email: string): RelayedMail[] {
+  return received.filter((m) => `${m.program}/${m.key}#${m.lang}` === email).sort((x, y) => x.at - y.at);
+}
+
 /** Notification keys a measure's state records more than once, and how many it records. */
 export function recordedTwice(state: MeasureState): string[] {
   const seen = new Set<string>();
