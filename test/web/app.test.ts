@@ -17,25 +17,26 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import ICAL from 'ical.js';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { outboxTransport, smtpTransport, type MailTransport } from '../../src/activities/mail';
+import { outboxTransport } from '../../src/activities/mail';
 import { compileUpdate, listUpdates, updateState } from '../../src/client/rollup';
 import { applyPlan, measureState, programStates } from '../../src/client/tracker';
 import { addDays, dateOf } from '../../src/domain/dates';
 import { historyRecords } from '../../src/domain/history';
-import { measureWorkflowId, programWorkflowId, TASK_QUEUE, updateWorkflowId } from '../../src/domain/names';
+import { measureWorkflowId, programWorkflowId, updateWorkflowId } from '../../src/domain/names';
 import { validatePlan, type Plan } from '../../src/domain/plan';
 import { periodOf, type UpdateState } from '../../src/domain/rollup';
 import { LINK_LIFETIME, linkKeys, randomId, signLink, type LinkAction } from '../../src/links';
-import { mailSender, type WebMail } from '../../src/web/mailer';
+import type { WebMail } from '../../src/web/mailer';
 import { startWebServer, type WebServer } from '../../src/web/server';
 import { createWorker } from '../../src/worker';
 import { ROLLUP_NAMESPACE } from '../global-setup';
-import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
-import { connectDevServer, TEST_KEYS, testDataConverter } from '../support/temporal';
+import { memoryLedger, type LoopbackSmtp } from '../support/mail';
+import { connectDevServer, TEST_KEYS } from '../support/temporal';
+import { startWebWorld, type WebWorld } from './world';
 
 const program = `web-${Date.now().toString(36)}`;
 const zone = 'Asia/Tokyo';
@@ -486,22 +487,12 @@ describe('the progress-update decision over HTTP', () => {
   const program = `webu-${Date.now().toString(36)}`;
   const period = periodOf(Date.now(), zone, 'month');
   const ref = `${program}/${period}`;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-webu-'));
-  // The roll-up namespace (its worker writes drafts and the site to its own folder), on our own task
-  // queue: the roll-up tests run a worker on the shared queue of that namespace at the same time.
-  const taskQueue = `${TASK_QUEUE}-${program}`;
-  const ownQueue: WorkflowClientInterceptor = {
-    startWithDetails: (input, next) => next({ ...input, options: { ...input.options, taskQueue } }),
-  };
+  // The roll-up namespace: its worker writes drafts and the site to its own folder.
+  let world: WebWorld | undefined;
   let smtp: LoopbackSmtp;
-  let workerMail: MailTransport;
-  let webMail: MailTransport;
-  let native: NativeConnection;
-  let worker: Worker;
-  let running: Promise<void>;
-  let connection: Connection;
   let client: Client;
   let web: WebServer;
+  let dir: string;
 
   const request = (jar: Jar, p: string, init?: Parameters<typeof fetchPage>[3]) => fetchPage(web.url, jar, p, init);
   const inbox: Inbox = {
@@ -587,26 +578,8 @@ describe('the progress-update decision over HTTP', () => {
     request(jar, `/p/${program}/approvals/update`, { form: { period, lang: 'en', ...form } });
 
   beforeAll(async () => {
-    smtp = await startLoopbackSmtp();
-    workerMail = smtpTransport(smtp.url);
-    webMail = smtpTransport(smtp.url);
-    connection = await Connection.connect({ address: inject('temporalAddress') });
-    client = new Client({
-      connection,
-      namespace: ROLLUP_NAMESPACE,
-      dataConverter: testDataConverter,
-      interceptors: { workflow: [ownQueue] },
-    });
-    native = await NativeConnection.connect({ address: inject('temporalAddress') });
-    worker = await createWorker({
-      connection: native,
-      namespace: ROLLUP_NAMESPACE,
-      taskQueue,
-      keys: TEST_KEYS,
-      varDir: dir,
-      mail: { transport: workerMail, ledger: memoryLedger(), from: 'tracker@example.jp' },
-    });
-    running = worker.run();
+    world = await startWebWorld({ program, namespace: ROLLUP_NAMESPACE, linksInMail: false });
+    ({ smtp, client, web, dir } = world);
     const applied = await applyPlan(client, plan(), 'suzuki');
     expect(applied.rollup).toMatchObject({ program: 'started', schedule: 'none' });
     await until(
@@ -617,35 +590,14 @@ describe('the progress-update decision over HTTP', () => {
     // A draft, compiled the way `remediate update compile --as kato` does.
     expect(await compileUpdate(client, program, 'kato', period)).toMatchObject({ started: true });
     await settled('draft', 1);
-    web = await startWebServer({
-      client,
-      keys: TEST_KEYS,
-      port: 0,
-      host: '127.0.0.1',
-      varDir: dir,
-      sendMail: mailSender(webMail, 'web@example.jp'),
-    });
   }, 90_000);
 
   afterAll(async () => {
-    await web?.close();
-    for (const id of [
+    await world?.stop([
       measureWorkflowId(program, 'auth'),
       programWorkflowId(program),
       updateWorkflowId(program, period),
-    ])
-      await client?.workflow
-        .getHandle(id)
-        .terminate('test over')
-        .catch(() => undefined);
-    worker?.shutdown();
-    await running;
-    await workerMail?.close?.();
-    await webMail?.close?.();
-    await native?.close();
-    await connection?.close();
-    await smtp?.close();
-    rmSync(dir, { recursive: true, force: true });
+    ]);
   }, 60_000);
 
   it('shows comms, signed in from a mail on the SMTP server, the waiting draft with its text and its form', async () => {

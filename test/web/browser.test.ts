@@ -8,38 +8,28 @@
  * token, are refused and change nothing; axe finds no serious or critical violation; screenshots of
  * the program page (ja, en, phone) are kept in var/test-artifacts/web/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { ParsedMail } from 'mailparser';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { smtpTransport, type MailTransport } from '../../src/activities/mail';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan, measureState, programStates } from '../../src/client/tracker';
 import { addDays } from '../../src/domain/dates';
-import { measureWorkflowId, programWorkflowId, TASK_QUEUE } from '../../src/domain/names';
+import { measureWorkflowId, programWorkflowId } from '../../src/domain/names';
 import { validatePlan, type Plan } from '../../src/domain/plan';
 import { LINK_LIFETIME, linkKeys, randomId, signLink, type LinkAction } from '../../src/links';
-import { mailSender } from '../../src/web/mailer';
-import { startWebServer, type WebServer } from '../../src/web/server';
-import { createWorker } from '../../src/worker';
-import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
+import type { WebServer } from '../../src/web/server';
+import type { LoopbackSmtp } from '../support/mail';
 import { slotSoon } from '../support/slots';
-import { TEST_KEYS, testDataConverter } from '../support/temporal';
+import { TEST_KEYS } from '../support/temporal';
+import { startWebWorld, type WebWorld } from './world';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join('var', 'test-artifacts', 'web');
 const program = `webb-${Date.now().toString(36)}`;
 const keys = linkKeys(TEST_KEYS);
-// Our own task queue: other files run workers on the shared queue of `default` at the same time, and
-// one of theirs could run this program's mail activity (without our SMTP server or web links).
-const taskQueue = `${TASK_QUEUE}-${program}`;
-const ownQueue: WorkflowClientInterceptor = {
-  startWithDetails: (input, next) => next({ ...input, options: { ...input.options, taskQueue } }),
-};
 
 function plan(slot: ReturnType<typeof slotSoon>): Plan {
   const r = validatePlan({
@@ -92,16 +82,10 @@ const toOf = (m: ParsedMail): string[] =>
   (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase()));
 
 describe('the web in a real browser', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-webb-'));
   /** The reminders' slot: chosen just before the plan is applied, so a slow set-up never starts the measures after it. */
   let slot: ReturnType<typeof slotSoon>;
   let smtp: LoopbackSmtp;
-  let workerMail: MailTransport;
-  let webMail: MailTransport;
-  let native: NativeConnection;
-  let worker: Worker;
-  let running: Promise<void>;
-  let connection: Connection;
+  let world: WebWorld | undefined;
   let client: Client;
   let web: WebServer;
   let browser: Browser;
@@ -160,36 +144,8 @@ describe('the web in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    smtp = await startLoopbackSmtp();
-    workerMail = smtpTransport(smtp.url);
-    webMail = smtpTransport(smtp.url);
-    connection = await Connection.connect({ address: inject('temporalAddress') });
-    client = new Client({
-      connection,
-      namespace: 'default',
-      dataConverter: testDataConverter,
-      interceptors: { workflow: [ownQueue] },
-    });
-    // The web first, so the worker knows its URL for the links in the reminders.
-    web = await startWebServer({
-      client,
-      keys: TEST_KEYS,
-      port: 0,
-      host: '127.0.0.1',
-      varDir: dir,
-      sendMail: mailSender(webMail, 'web@example.jp'),
-    });
-    native = await NativeConnection.connect({ address: inject('temporalAddress') });
-    worker = await createWorker({
-      connection: native,
-      namespace: 'default',
-      taskQueue,
-      keys: TEST_KEYS,
-      varDir: dir,
-      webUrl: web.url,
-      mail: { transport: workerMail, ledger: memoryLedger(), from: 'tracker@example.jp' },
-    });
-    running = worker.run();
+    world = await startWebWorld({ program, namespace: 'default', linksInMail: true });
+    ({ smtp, client, web } = world);
     slot = slotSoon(15_000);
     await applyPlan(client, plan(slot), 'suzuki');
     for (let i = 0; i < 100 && (await programStates(client, program)).length < 2; i++) await sleep(200);
@@ -204,24 +160,11 @@ describe('the web in a real browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await web?.close();
-    for (const id of [
+    await world?.stop([
       measureWorkflowId(program, 'auth'),
       measureWorkflowId(program, 'soc'),
       programWorkflowId(program),
-    ])
-      await client?.workflow
-        .getHandle(id)
-        .terminate('test over')
-        .catch(() => undefined);
-    worker?.shutdown();
-    await running;
-    await workerMail?.close?.();
-    await webMail?.close?.();
-    await native?.close();
-    await connection?.close();
-    await smtp?.close();
-    rmSync(dir, { recursive: true, force: true });
+    ]);
   }, 60_000);
 
   it('has no serious or critical accessibility violation on the program, measure, approvals and action pages', async () => {
