@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     `Temporal cluster on PostgreSQL: frontend ${cluster.address} (history, matching, worker and PostgreSQL as processes of their own; logs in ${cluster.dir})`,
     'From another terminal / 別の端末で:',
     `  export TEMPORAL_ADDRESS=${cluster.address} TEMPORAL_NAMESPACE=production`,
+    '  export REMEDIATE_KEY_FILE=<a file of <id>:<base64 of 32 bytes> lines, the same for every worker and CLI>',
     '  npx remediate setup',
     '  npx remediate worker',
     '  npx remediate plan apply examples/ly-2024.yaml --as suzuki',
