@@ -26,6 +26,7 @@ import { PROGRAM } from '../../src/workflows/search-attributes';
 import { ROLLUP_SCALE_NAMESPACE } from '../global-setup';
 import { memoryLedger } from '../support/mail';
 import { connectDevServer, TEST_KEYS } from '../support/temporal';
+import { until as untilShared } from '../support/poll';
 
 const MEASURES = 2000;
 const program = `scale-${Date.now().toString(36)}`;
@@ -109,15 +110,9 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)?.slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** The shared poll with a longer default: 2,000 measures take a while. */
+const until = <T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> =>
+  untilShared(what, fn, ok, ms, 250);
 
 describe('the roll-up of 2,000 measures on the dev server', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-rollup-scale-'));

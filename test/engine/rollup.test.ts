@@ -33,6 +33,7 @@ import { createWorker } from '../../src/worker';
 import { ROLLUP_NAMESPACE } from '../global-setup';
 import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
 import { connectDevServer, TEST_KEYS } from '../support/temporal';
+import { until } from '../support/poll';
 
 const program = `rollup-${Date.now().toString(36)}`;
 const zone = 'Asia/Tokyo';
@@ -100,16 +101,6 @@ function planOf(extra = false, comms = ['kato', 'brown']): Plan {
   });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return r.plan;
-}
-
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)?.slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe(`the roll-up on the ${inject('temporalServerKind')}`, () => {

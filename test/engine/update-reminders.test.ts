@@ -36,6 +36,7 @@ import { programStateQuery } from '../../src/workflows/program';
 import { progressUpdateWorkflow } from '../../src/workflows/update';
 import { memoryLedger, startLoopbackSmtp, type LoopbackSmtp } from '../support/mail';
 import { createTimeSkippingEnv, registerSearchAttributes, testDataConverter } from '../support/temporal';
+import { until } from '../support/poll';
 
 const ZONE = 'Asia/Tokyo';
 const PROGRAM = 'reminders';
@@ -92,16 +93,6 @@ function nthWeekdayAfter(date: string, n: number): string {
     if (weekday(d) <= 5) left--;
   }
   return d;
-}
-
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)?.slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 type Rollup = ReturnType<typeof createRollupActivities>;

@@ -37,6 +37,7 @@ import { ROLLUP_NAMESPACE } from '../global-setup';
 import { memoryLedger, type LoopbackSmtp } from '../support/mail';
 import { connectDevServer, TEST_KEYS } from '../support/temporal';
 import { startWebWorld, type WebWorld } from './world';
+import { until } from '../support/poll';
 
 const program = `web-${Date.now().toString(36)}`;
 const zone = 'Asia/Tokyo';
@@ -183,17 +184,6 @@ async function signInTo(
   expect(done.res.headers.get('location')).toBe(approvals);
   const setCookie = jar.raw.find((l) => l.startsWith('session=')) ?? '';
   return { jar, loginPath, setCookie, answer: sent.body };
-}
-
-/** Polls `fn` until `ok` holds (for what the workflows and visibility do a moment later). */
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)?.slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('the web over HTTP', () => {
