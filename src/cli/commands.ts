@@ -12,10 +12,11 @@ import { upcomingNotifications } from '../domain/engine';
 import { compareNotifications } from '../domain/planner';
 import type { MeasureState, PlannedNotification } from '../domain/model';
 import type { Lang, Plan } from '../domain/plan';
-import { publicProjection, renderPublicHtml, renderPublicMarkdown } from '../domain/reports/public';
+import { documentMarkdown } from '../domain/reports/doc';
+import { publicDocument, publicProjection, renderPublicHtml } from '../domain/reports/public';
 import { timelineChart } from '../domain/reports/chart';
 import { regulatorOscalJson } from '../domain/reports/oscal';
-import { regulatorCsv, regulatorJson, regulatorMarkdown, regulatorReport } from '../domain/reports/regulator';
+import { regulatorCsv, regulatorDocument, regulatorJson, regulatorReport } from '../domain/reports/regulator';
 import { problem, ProblemError, type Problem } from '../domain/problems';
 import { parseTarget as readTarget, type Target } from '../domain/refs';
 import { parseActions, simulate, startOfDay, type SimEvent } from '../domain/simulate';
@@ -221,12 +222,12 @@ export function renderReport(
     const p = publicProjection(states, now, program);
     if (format === 'json') return [{ name: `${id}-public.json`, text: `${JSON.stringify(p, null, 2)}\n` }];
     return langs.map((lang) => {
-      const md = renderPublicMarkdown(p, [], lang, p.asOf);
+      const doc = publicDocument(p, [], lang, p.asOf);
       return format === 'md'
-        ? { name: `${id}-public.${lang}.md`, text: md }
+        ? { name: `${id}-public.${lang}.md`, text: documentMarkdown(doc) }
         : {
             name: `${id}-public.${lang}.html`,
-            text: renderPublicHtml(md, lang, p.title[lang], timelineChart(p, lang)),
+            text: renderPublicHtml(doc, lang, p.title[lang], timelineChart(p, lang)),
           };
     });
   }
@@ -235,9 +236,9 @@ export function renderReport(
   if (format === 'csv') return [{ name: `${id}-regulator.csv`, text: regulatorCsv(r) }];
   if (format === 'oscal') return [{ name: `${id}-regulator.oscal.json`, text: regulatorOscalJson(r) }];
   return langs.map((lang) => {
-    const md = regulatorMarkdown(r, lang);
+    const doc = regulatorDocument(r, lang);
     return format === 'md'
-      ? { name: `${id}-regulator.${lang}.md`, text: md }
-      : { name: `${id}-regulator.${lang}.html`, text: renderPublicHtml(md, lang, r.program.title[lang]) };
+      ? { name: `${id}-regulator.${lang}.md`, text: documentMarkdown(doc) }
+      : { name: `${id}-regulator.${lang}.html`, text: renderPublicHtml(doc, lang, r.program.title[lang]) };
   });
 }

@@ -9,10 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { xml2js, type Element } from 'xml-js';
 import { addDays } from '../../src/domain/dates';
 import { CHART_WORDS, MAX_CHART_ROWS, timelineChart } from '../../src/domain/reports/chart';
+import { heading } from '../../src/domain/reports/doc';
 import {
+  PUBLIC_DIALECT,
+  publicDocument,
   publicProjection,
   renderPublicHtml,
-  renderPublicMarkdown,
   type PublicMeasure,
   type PublicMilestone,
   type PublicProgram,
@@ -301,7 +303,7 @@ describe('renderPublicHtml with the chart', () => {
   it('puts the SVG in a figure after the intro, with a caption and the text alternative in <details>', () => {
     for (const lang of ['ja', 'en'] as const) {
       const chart = timelineChart(hostile, lang);
-      const html = renderPublicHtml(renderPublicMarkdown(hostile, [], lang, '2025-06'), lang, 'x', chart);
+      const html = renderPublicHtml(publicDocument(hostile, [], lang, '2025-06'), lang, 'x', chart);
       const intro = html.indexOf('<p>');
       const figure = html.indexOf('<figure>');
       expect(intro).toBeGreaterThan(html.indexOf('</h1>'));
@@ -319,11 +321,16 @@ describe('renderPublicHtml with the chart', () => {
 
   it('puts the figure at the end when there is no paragraph, and changes nothing without a chart', () => {
     const chart = timelineChart(SMALL, 'en');
-    const html = renderPublicHtml('# Title\n\n## Section\n', 'en', 'x', chart);
+    const html = renderPublicHtml(
+      { dialect: PUBLIC_DIALECT, blocks: [heading(1, 'Title'), heading(2, 'Section')] },
+      'en',
+      'x',
+      chart,
+    );
     expect(html).toMatch(/<h2>Section<\/h2>\n<figure>[\s\S]*<\/figure>\n<\/main>/);
-    const md = renderPublicMarkdown(SMALL, [], 'en', '2025-06');
-    const plain = renderPublicHtml(md, 'en', 'x');
-    expect(plain).toBe(renderPublicHtml(md, 'en', 'x', undefined));
+    const doc = publicDocument(SMALL, [], 'en', '2025-06');
+    const plain = renderPublicHtml(doc, 'en', 'x');
+    expect(plain).toBe(renderPublicHtml(doc, 'en', 'x', undefined));
     expect(plain).not.toMatch(/<figure|<svg|figcaption/);
   });
 });

@@ -20,6 +20,7 @@ import {
   PUBLIC_WORDS,
   escapeMarkdown,
   publicChanges,
+  publicDocument,
   publicProjection,
   renderPublicHtml,
   renderPublicMarkdown,
@@ -483,7 +484,7 @@ describe('renderPublicHtml', () => {
 
   for (const lang of ['ja', 'en'] as const) {
     it(`a page in ${lang}: complete, and a plan text cannot inject HTML, links or table cells`, () => {
-      const html = renderPublicHtml(renderPublicMarkdown(p, [], lang, '2025-01'), lang, `</title>${EVIL}`);
+      const html = renderPublicHtml(publicDocument(p, [], lang, '2025-01'), lang, `</title>${EVIL}`);
       expect(html.startsWith('<!DOCTYPE html>\n')).toBe(true);
       expect(html).toContain(`<html lang="${lang}">`);
       expect(html).toContain('<meta charset="utf-8">');
@@ -505,9 +506,9 @@ describe('renderPublicHtml', () => {
   }
 
   it('renders a summary as text: no HTML, no entity, no image, no emphasis, no autolink', () => {
-    const ja = renderPublicHtml(renderPublicMarkdown(p, [], 'ja', '2025-01'), 'ja', 'x');
+    const ja = renderPublicHtml(publicDocument(p, [], 'ja', '2025-01'), 'ja', 'x');
     expect(ja).toContain('<p>&amp;lt;b&amp;gt; ![i](x.png)</p>');
-    const html = renderPublicHtml(renderPublicMarkdown(p, [], 'en', '2025-01'), 'en', 'x');
+    const html = renderPublicHtml(publicDocument(p, [], 'en', '2025-01'), 'en', 'x');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; **bold** &lt;https://evil.example&gt;');
     expect(html).not.toContain('<strong>bold</strong>');
   });
@@ -695,13 +696,13 @@ describe('no internal field reaches the public update (property)', () => {
           changes: JSON.stringify(changes),
         };
         for (const lang of ['ja', 'en'] as const) {
-          const md = renderPublicMarkdown(current, changes, lang, '2025-06');
-          outputs[`md-${lang}`] = md;
-          outputs[`html-${lang}`] = renderPublicHtml(md, lang, `${current.title[lang]} 2025-06`);
+          const doc = publicDocument(current, changes, lang, '2025-06');
+          outputs[`md-${lang}`] = renderPublicMarkdown(current, changes, lang, '2025-06');
+          outputs[`html-${lang}`] = renderPublicHtml(doc, lang, `${current.title[lang]} 2025-06`);
           const chart = timelineChart(current, lang);
           outputs[`chart-svg-${lang}`] = chart.svg;
           outputs[`chart-alt-${lang}`] = chart.alt;
-          outputs[`html-chart-${lang}`] = renderPublicHtml(md, lang, 'x', chart);
+          outputs[`html-chart-${lang}`] = renderPublicHtml(doc, lang, 'x', chart);
           outputs[`md-first-${lang}`] = renderPublicMarkdown(previous, [], lang, '2025-05');
         }
         // The compile's own path: memo snapshots, the public files and baseline, and the published site.

@@ -20,6 +20,7 @@ import { formatProblem } from '../../src/domain/problems';
 import { timelineChart } from '../../src/domain/reports/chart';
 import {
   publicChanges,
+  publicDocument,
   publicProjection,
   renderPublicHtml,
   renderPublicMarkdown,
@@ -189,8 +190,8 @@ describe('renderSite', () => {
   });
 
   it('gives the indexes the update pages’ Content-Security-Policy, and no script', () => {
-    const md = renderPublicMarkdown(publicProjection(statesAt(sitePlan(), START), tokyo(FIRST)), [], 'ja', '2025-01');
-    const page = renderPublicHtml(md, 'ja', 'x');
+    const doc = publicDocument(publicProjection(statesAt(sitePlan(), START), tokyo(FIRST)), [], 'ja', '2025-01');
+    const page = renderPublicHtml(doc, 'ja', 'x');
     const policy = CSP_META.exec(page)?.[0];
     expect(policy).toContain("default-src 'none'");
     const files = renderSite(stubSite());
@@ -372,7 +373,8 @@ function published(
   const page = (lang: 'ja' | 'en') => {
     const markdown = renderPublicMarkdown(p, changes, lang, period);
     const title = updateTitle(p, period, lang);
-    return { html: renderPublicHtml(markdown, lang, title, timelineChart(p, lang)), markdown, title };
+    const html = renderPublicHtml(publicDocument(p, changes, lang, period), lang, title, timelineChart(p, lang));
+    return { html, markdown, title };
   };
   return { period, publishedAt: tokyo(at), timezone: ZONE, pages: { ja: page('ja'), en: page('en') } };
 }

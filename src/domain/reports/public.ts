@@ -7,16 +7,30 @@
  *   person, email, internal note, evidence, escalation, forecast, reason, pending re-plan or
  *   notification.
  * - `publicChanges` compares two projections: what changed since the previous published update.
- * - `renderPublicMarkdown` and `renderPublicHtml` write the update in Japanese or English. Every plan
- *   text is escaped before it enters the Markdown, and the Markdown is rendered with raw HTML off, so a
- *   title cannot inject a link, an image, HTML or a table cell. The page can carry the timeline chart
- *   of `chart.ts` (built from the same projection) as inline SVG with its text alternative.
+ * - `publicDocument` builds the update in Japanese or English as one document (`doc.ts`), which
+ *   `renderPublicMarkdown` writes as Markdown and `renderPublicHtml` as an HTML page. Every plan text is
+ *   escaped before it enters the Markdown, and escaped as HTML text in the page, so a title cannot
+ *   inject a link, an image, HTML or a table cell. The page can carry the timeline chart of `chart.ts`
+ *   (built from the same projection) as inline SVG with its text alternative.
  */
-import MarkdownIt from 'markdown-it';
 import { addDays, dateOf, instantOf, type LocalDate } from '../dates';
 import type { MeasureState, MilestoneState } from '../model';
 import type { Lang, Localized } from '../plan';
 import { milestoneStatus } from '../status';
+import {
+  blockHtml,
+  documentMarkdown,
+  heading,
+  list,
+  paragraph,
+  strong,
+  table,
+  text,
+  type Block,
+  type Inline,
+  type MarkdownDialect,
+  type MarkdownDocument,
+} from './doc';
 
 /**
  * The status as the public reads it, in plain words (see `PUBLIC_WORDS`):
@@ -297,120 +311,160 @@ export function publicChanges(
 /** Characters that open an inline construct anywhere in a line (emphasis, code, links, images, HTML, entities, table cells, headings' closing #). */
 const INLINE_SPECIAL = /[\\`*_[\]<>|&!~#]/g;
 
+/** What `oneLine` changes: a line break or tab, or white space at either end. */
+const NOT_ONE_LINE = /[\t\r\n\u2028\u2029]|^\s|\s$/;
+/** What `escapeMarkdown` changes: what `oneLine` changes, a special character, or a line start that could open a block. */
+const NOT_LITERAL = /[\\`*_[\]<>|&!~#\t\r\n\u2028\u2029]|^[-+=>\d\s]|\s$/;
+
+/** A plan text on one line: line breaks and tabs as spaces, no white space at the ends (what a reader sees of `escapeMarkdown`). */
+function oneLine(s: string): string {
+  if (!NOT_ONE_LINE.test(s)) return s;
+  return s
+    .replace(/[ \t]*[\r\n\u2028\u2029]+[ \t]*/g, ' ')
+    .replace(/\t/g, ' ')
+    .trim();
+}
+
 /**
  * A plan text as literal Markdown inline text: one line (line breaks become spaces), every character
  * that could open a Markdown construct backslash-escaped, and a line start that could open a block
  * (list, quote, heading underline, ordered list) escaped too.
  */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[ \t]*[\r\n\u2028\u2029]+[ \t]*/g, ' ')
-    .replace(/\t/g, ' ')
-    .trim()
+export function escapeMarkdown(s: string): string {
+  if (!NOT_LITERAL.test(s)) return s;
+  return oneLine(s)
     .replace(INLINE_SPECIAL, (c) => `\\${c}`)
     .replace(/^[-+=>]/, (c) => `\\${c}`)
     .replace(/^(\d+)([.)])/, '$1\\$2');
 }
 
-/** The Markdown of one measure: title, summary, status and the table of its milestones. */
-function measureMarkdown(m: PublicMeasure, lang: Lang): string[] {
-  const e = escapeMarkdown;
-  const out = [`### ${e(m.title[lang])}`, ''];
-  if (m.summary) out.push(e(m.summary[lang]), '');
-  out.push(`${word('status', lang)}: **${word(m.status, lang)}**`, '');
+/**
+ * The public update's Markdown: every plan text escaped by `escapeMarkdown`, so that it reads as written
+ * (on one line) and cannot open a construct; tables with a ` --- ` delimiter row.
+ */
+export const PUBLIC_DIALECT: MarkdownDialect = {
+  text: escapeMarkdown,
+  shownText: oneLine,
+  cell: escapeMarkdown,
+  shownCell: oneLine,
+  delimiter: (columns) => `|${' --- |'.repeat(columns)}`,
+};
+
+/** The blocks of one measure: title, summary, status and the table of its milestones. */
+function measureBlocks(m: PublicMeasure, lang: Lang): Block[] {
+  const out = [heading(3, text(m.title[lang]))];
+  if (m.summary) out.push(paragraph(text(m.summary[lang])));
+  out.push(paragraph([`${word('status', lang)}: `, strong(word(m.status, lang))]));
   const head = [word('milestone', lang), word('originalDue', lang), word('due', lang), word('completedOn', lang)];
-  out.push(`| ${[...head, word('status', lang)].join(' | ')} |`, `|${' --- |'.repeat(head.length + 1)}`);
-  for (const ms of m.milestones) {
-    const cells = [e(ms.title[lang]), ms.originalDue, ms.due, ms.completedOn ?? word('none', lang)];
-    out.push(`| ${[...cells, word(ms.status, lang)].join(' | ')} |`);
-  }
-  out.push('');
+  out.push(
+    table(
+      [...head, word('status', lang)],
+      m.milestones.map((ms) => [
+        text(ms.title[lang]),
+        ms.originalDue,
+        ms.due,
+        ms.completedOn ?? word('none', lang),
+        word(ms.status, lang),
+      ]),
+    ),
+  );
   return out;
 }
 
-/** One line of "what changed", with the titles looked up in `p`. */
-function changeLine(c: PublicChange, byId: ReadonlyMap<string, PublicMeasure>, lang: Lang): string {
+/** One item of "what changed", with the titles looked up in `byId`. */
+function changeItem(c: PublicChange, byId: ReadonlyMap<string, PublicMeasure>, lang: Lang): Inline[] {
   const m = byId.get(c.measure);
-  const measure = escapeMarkdown(m ? m.title[lang] : c.measure);
-  const label = word(`change.${c.kind}`, lang);
-  if (c.kind === 'new-measure' || c.kind === 'measure-cancelled') return `- ${label}: ${measure}`;
+  const measure = text(m ? m.title[lang] : c.measure);
+  const label = `${word(`change.${c.kind}`, lang)}: `;
+  if (c.kind === 'new-measure' || c.kind === 'measure-cancelled') return [label, measure];
   const ms = m?.milestones.find((x) => x.id === c.milestone);
-  const what = `${measure} — ${escapeMarkdown(ms ? ms.title[lang] : c.milestone)}`;
+  const what = [label, measure, ' — ', text(ms ? ms.title[lang] : c.milestone)];
   const [open, close] = lang === 'ja' ? ['（', '）'] : [' (', ')'];
   switch (c.kind) {
     case 'completed':
-      return `- ${label}: ${what}${open}${c.on}${close}`;
+      return [...what, `${open}${c.on}${close}`];
     case 'pulled-forward':
     case 'moved-back':
-      return `- ${label}: ${what}: ${c.from} → ${c.to}`;
+      return [...what, `: ${c.from} → ${c.to}`];
     case 'new-milestone':
-      return `- ${label}: ${what}${open}${word('dueOn', lang)} ${c.due}${close}`;
+      return [...what, `${open}${word('dueOn', lang)} ${c.due}${close}`];
     case 'milestone-cancelled':
-      return `- ${label}: ${what}`;
+      return what;
   }
 }
 
 /**
- * The public progress update for `period` (e.g. `2025-06`) as Markdown in `lang`: the program and its
- * directive, then per directive item (in order of first appearance; a measure with several items is
- * shown under each, measures without one under "other measures" at the end) each measure's title,
- * summary, status and milestone table (original, committed and completion dates, status), and last
- * what changed since the previous update (`changes`, from `publicChanges`). Plan texts are escaped.
+ * The public progress update for `period` (e.g. `2025-06`) in `lang`, as a document (see `doc.ts`): the
+ * program and its directive, then per directive item (in order of first appearance; a measure with
+ * several items is shown under each, measures without one under "other measures" at the end) each
+ * measure's title, summary, status and milestone table (original, committed and completion dates,
+ * status), and last what changed since the previous update (`changes`, from `publicChanges`). Plan texts
+ * are escaped in its Markdown (`PUBLIC_DIALECT`). `renderPublicMarkdown` and `renderPublicHtml` write it.
  */
-export function renderPublicMarkdown(
+export function publicDocument(
   p: PublicProgram,
   changes: readonly PublicChange[],
   lang: Lang,
   period: string,
-): string {
-  const e = escapeMarkdown;
-  const out: string[] = [];
+): MarkdownDocument {
+  const out: Block[] = [];
   out.push(
-    lang === 'ja'
-      ? `# ${e(p.title.ja)} ${word('update', lang)}（${e(period)}）`
-      : `# ${e(p.title.en)}: ${word('update', lang)} ${e(period)}`,
-    '',
+    heading(
+      1,
+      lang === 'ja'
+        ? [text(p.title.ja), ` ${word('update', lang)}（`, text(period), '）']
+        : [text(p.title.en), `: ${word('update', lang)} `, text(period)],
+    ),
   );
   const d = p.directive;
-  const intro =
-    lang === 'ja'
-      ? `${d ? `${e(d.issuer)} ${e(d.ref)}（${d.issuedOn}）${word('directive', lang)}` : ''}${p.asOf} ${word('asOf', lang)}`
-      : `${d ? `${word('directive', lang)} ${e(d.issuer)} ${e(d.ref)} of ${d.issuedOn}. ` : ''}${word('asOf', lang)} ${p.asOf}.`;
-  out.push(intro, '');
+  const directive: Inline[] = !d
+    ? []
+    : lang === 'ja'
+      ? [text(d.issuer), ' ', text(d.ref), `（${d.issuedOn}）${word('directive', lang)}`]
+      : [`${word('directive', lang)} `, text(d.issuer), ' ', text(d.ref), ` of ${d.issuedOn}. `];
+  const asOf = lang === 'ja' ? `${p.asOf} ${word('asOf', lang)}` : `${word('asOf', lang)} ${p.asOf}.`;
+  out.push(paragraph([...directive, asOf]));
 
   const groups = new Map<string, PublicMeasure[]>();
   const other: PublicMeasure[] = [];
   for (const m of p.measures) {
     if (m.directiveItems.length === 0) other.push(m);
     for (const item of new Set(m.directiveItems)) {
-      const list = groups.get(item) ?? [];
-      list.push(m);
-      groups.set(item, list);
+      const members = groups.get(item) ?? [];
+      members.push(m);
+      groups.set(item, members);
     }
   }
   for (const [item, measures] of groups) {
-    out.push(`## ${word('item', lang)} ${e(item)}`, '');
-    for (const m of measures) out.push(...measureMarkdown(m, lang));
+    out.push(heading(2, [`${word('item', lang)} `, text(item)]));
+    for (const m of measures) out.push(...measureBlocks(m, lang));
   }
   if (other.length) {
-    out.push(`## ${word('other', lang)}`, '');
-    for (const m of other) out.push(...measureMarkdown(m, lang));
+    out.push(heading(2, word('other', lang)));
+    for (const m of other) out.push(...measureBlocks(m, lang));
   }
-  if (p.measures.length === 0) out.push(word('noMeasures', lang), '');
+  if (p.measures.length === 0) out.push(paragraph(word('noMeasures', lang)));
 
-  out.push(`## ${word('changes', lang)}`, '');
-  if (changes.length === 0) out.push(word('noChanges', lang));
+  out.push(heading(2, word('changes', lang)));
+  if (changes.length === 0) out.push(paragraph(word('noChanges', lang)));
   else {
     // The first measure of an id, as a search from the start finds it.
     const byId = new Map<string, PublicMeasure>();
     for (const m of p.measures) if (!byId.has(m.id)) byId.set(m.id, m);
-    for (const c of changes) out.push(changeLine(c, byId, lang));
+    out.push(list(changes.map((c) => changeItem(c, byId, lang))));
   }
-  return `${out.join('\n')}\n`;
+  return { dialect: PUBLIC_DIALECT, blocks: out };
 }
 
-/** Raw HTML in the Markdown is shown as text, URLs are not turned into links, quotes stay as written. */
-const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
+/** The public progress update of `publicDocument` as Markdown (plan texts escaped). */
+export function renderPublicMarkdown(
+  p: PublicProgram,
+  changes: readonly PublicChange[],
+  lang: Lang,
+  period: string,
+): string {
+  return documentMarkdown(publicDocument(p, changes, lang, period));
+}
 
 /** Text as HTML text or attribute value. */
 export function escapeHtml(s: string): string {
@@ -445,35 +499,38 @@ function chartFigure(chart: { svg: string; alt: string }, lang: Lang): string {
 }
 
 /**
- * The page body: `markdownText` rendered, with `figure` after the first top-level paragraph (the intro of
- * `renderPublicMarkdown`, under the heading) or, without one, at the end.
+ * Writes the page body to `lines`: the blocks of `doc` as HTML, with `figure` after the first paragraph
+ * (the intro of `publicDocument`, under the heading) or, without one, at the end.
  */
-function bodyHtml(markdownText: string, figure: string | undefined): string {
-  if (figure === undefined) return markdown.render(markdownText).trimEnd();
-  const env = {};
-  const tokens = markdown.parse(markdownText, env);
-  const intro = tokens.findIndex((t) => t.type === 'paragraph_close' && t.level === 0);
-  const cut = intro < 0 ? tokens.length : intro + 1;
-  const render = (part: typeof tokens) => markdown.renderer.render(part, markdown.options, env).trimEnd();
-  return [render(tokens.slice(0, cut)), figure, render(tokens.slice(cut))].filter((html) => html !== '').join('\n');
+function writeBody(doc: MarkdownDocument, figure: string | undefined, lines: string[]): void {
+  let placed = figure === undefined;
+  for (const b of doc.blocks) {
+    if (blockHtml(b, doc.dialect, lines) && !placed && b.kind === 'paragraph') {
+      lines.push(figure as string);
+      placed = true;
+    }
+  }
+  if (!placed) lines.push(figure as string);
 }
 
 /**
- * A complete HTML5 page of a public update: `markdown` (from `renderPublicMarkdown`) rendered by
- * markdown-it with raw HTML off, in a page with `lang`, a UTF-8 charset, the escaped `title`, a small
- * style sheet and a Content-Security-Policy that allows no script and no remote resource.
+ * A complete HTML5 page of a document: `doc` (from `publicDocument`, or `regulatorDocument` for the
+ * regulator report) written as HTML directly from its blocks (`doc.ts`: every text escaped, the elements
+ * markdown-it gives for the document's Markdown, nothing parsed), in a page with `lang`, a UTF-8
+ * charset, the escaped `title`, a small style sheet and a Content-Security-Policy that allows no script
+ * and no remote resource.
  *
  * With `chart` (from `timelineChart` in `chart.ts`, in the same `lang`), the SVG is inlined, as is, in a
  * `<figure>` after the intro paragraph, with a caption and the text alternative in a `<details>`; inline
  * SVG needs nothing more from the policy. Pass only `timelineChart`'s output: its SVG is not escaped here.
  */
 export function renderPublicHtml(
-  markdownText: string,
+  doc: MarkdownDocument,
   lang: Lang,
   title: string,
   chart?: { svg: string; alt: string },
 ): string {
-  return [
+  const lines = [
     '<!DOCTYPE html>',
     `<html lang="${lang}">`,
     '<head>',
@@ -485,10 +542,9 @@ export function renderPublicHtml(
     '</head>',
     '<body>',
     '<main>',
-    bodyHtml(markdownText, chart && chartFigure(chart, lang)),
-    '</main>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  ];
+  // One array of lines for the whole page, joined once: the body of 10,000 measures is large.
+  writeBody(doc, chart && chartFigure(chart, lang), lines);
+  lines.push('</main>', '</body>', '</html>', '');
+  return lines.join('\n');
 }

@@ -4,7 +4,7 @@
  * requesters and deciders (acceleration and extension told apart), pending re-plans, the escalation
  * level an overdue milestone has reached, and the dependencies that threaten its date. Built from the
  * measures' states at an instant, then rendered as JSON, CSV (one row per milestone, the change column
- * in the POA&M style) and Markdown (ja or en) for managers.
+ * in the POA&M style) and a document for managers (ja or en), written as Markdown and as HTML.
  *
  * Pure and deterministic: the same states and instant give the same bytes on every machine.
  */
@@ -18,6 +18,18 @@ import type { Lang, Localized, Plan } from '../plan';
 import { cmp } from '../planner';
 import { dependencyRisks, milestoneStatus, type MeasureStatus, type MilestoneStatus } from '../status';
 import { measureView } from '../view';
+import {
+  documentMarkdown,
+  heading,
+  list,
+  paragraph,
+  table,
+  text,
+  type Block,
+  type Content,
+  type MarkdownDialect,
+  type MarkdownDocument,
+} from './doc';
 
 /** A person as the report names them: the plan's id and name (the id again when the plan no longer knows them). */
 export interface RegulatorPerson {
@@ -467,19 +479,40 @@ export function markdownCell(s: string): string {
     .replace(/\r\n|\r|\n/g, '<br>');
 }
 
+/** Line breaks, with the white space around them, as one space. */
+function oneLine(s: string): string {
+  return /[\r\n]/.test(s) ? s.replace(/\s*(\r\n|\r|\n)\s*/g, ' ') : s;
+}
+
 /** Running text (headings, list items): line breaks as spaces, HTML made inert. */
 function line(s: string): string {
   if (!/[&<>\r\n]/.test(s)) return s;
-  return inert(s).replace(/\s*(\r\n|\r|\n)\s*/g, ' ');
+  return inert(oneLine(s));
 }
 
-function table(header: string[], rows: string[][]): string[] {
-  return [
-    `| ${header.map(markdownCell).join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(markdownCell).join(' | ')} |`),
-  ];
-}
+/**
+ * The regulator report's Markdown: plan texts with HTML made inert and line breaks as spaces in
+ * running text (`line`), as `<br>` in table cells (`markdownCell`); tables with a `---` delimiter row.
+ *
+ * Plan texts are not Markdown-escaped here, so markdown-it used to read `*x*` in a reason as emphasis,
+ * `[a](b)` as a link, a backslash before punctuation as an escape, `~~x~~` as strikethrough and a
+ * heading's closing `#`s as markup. The HTML is now written from the blocks, and it shows every plan
+ * text literally, as written: that is intended. A line break in a cell is a `<br>` element in the HTML
+ * (markdown-it, with raw HTML off, showed the `<br>` of the Markdown as text).
+ */
+const REGULATOR_DIALECT: MarkdownDialect = {
+  text: line,
+  shownText: oneLine,
+  cell: markdownCell,
+  shownCell: (s) => (s.includes('\r') ? s.replace(/\r\n?/g, '\n') : s),
+  delimiter: (columns) => `|${Array.from({ length: columns }, () => '---').join('|')}|`,
+};
+
+/** A row of cells that are each a text, as `markdownCell` writes it. */
+const textRow = (cells: string[]): Content[] => cells.map((s) => text(s));
+
+/** A table whose every cell is a text. */
+const textTable = (header: string[], rows: string[][]): Block => table(textRow(header), rows.map(textRow));
 
 /** The rows of each measure, in their order. */
 export function rowsByMeasure(rows: readonly RegulatorRow[]): Map<string, RegulatorRow[]> {
@@ -495,37 +528,38 @@ export function rowsByMeasure(rows: readonly RegulatorRow[]): Map<string, Regula
 const named = (p: RegulatorPerson) => (p.name === p.id ? p.id : `${p.name} (${p.id})`);
 
 /**
- * The report as Markdown for managers, in `lang`: a summary by status, then per measure its
- * milestone table (original, current, forecast, completed, status), its change log, the re-plans
- * awaiting approval, the overdue milestones with their escalation level and the dependency risks.
+ * The report for managers, in `lang`, as a document (see `doc.ts`): a summary by status, then per
+ * measure its milestone table (original, current, forecast, completed, status), its change log, the
+ * re-plans awaiting approval, the overdue milestones with their escalation level and the dependency
+ * risks. `regulatorMarkdown` writes it as Markdown, `renderPublicHtml` (public.ts) as an HTML page.
  */
-export function regulatorMarkdown(report: RegulatorReport, lang: Lang): string {
+export function regulatorDocument(report: RegulatorReport, lang: Lang): MarkdownDocument {
   const L = LABELS[lang];
   const W = WORDS[lang];
-  const out: string[] = [];
+  const out: Block[] = [];
   const p = report.program;
-  out.push(`# ${L.title}: ${line(p.title[lang])}`, '');
-  out.push(`- ${L.program}: ${line(p.id)}`);
+  out.push(heading(1, [`${L.title}: `, text(p.title[lang])]));
+  const facts: Content[] = [[`${L.program}: `, text(p.id)]];
   if (p.directive)
-    out.push(`- ${L.directive}: ${line(`${p.directive.ref} (${p.directive.issuer}, ${p.directive.issuedOn})`)}`);
-  out.push(`- ${L.asOf}: ${report.asOf}`, '');
+    facts.push([`${L.directive}: `, text(`${p.directive.ref} (${p.directive.issuer}, ${p.directive.issuedOn})`)]);
+  facts.push(`${L.asOf}: ${report.asOf}`);
+  out.push(list(facts));
 
   const counts = new Map<MilestoneStatus, number>();
   for (const r of report.rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const statuses: MilestoneStatus[] = ['overdue', 'at-risk', 'awaiting-verification', 'on-track', 'done', 'cancelled'];
-  out.push(`## ${L.summary}`, '');
+  out.push(heading(2, L.summary));
   out.push(
-    ...table(
+    textTable(
       [L.status, L.count],
       statuses.map((s) => [W[s], String(counts.get(s) ?? 0)]),
     ),
-    '',
   );
 
   if (report.deadlines.length) {
-    out.push(`## ${L.deadlines}`, '');
+    out.push(heading(2, L.deadlines));
     out.push(
-      ...table(
+      textTable(
         [L.report, L.current, L.submitted, L.outcome, L.owner],
         report.deadlines.map((d) => [
           `${d.title[lang]} (${d.id})`,
@@ -535,22 +569,22 @@ export function regulatorMarkdown(report: RegulatorReport, lang: Lang): string {
           named(d.owner),
         ]),
       ),
-      '',
     );
   }
 
   const byMeasure = rowsByMeasure(report.rows);
   for (const m of report.measures) {
     const rows = byMeasure.get(m.id) ?? [];
-    out.push(`## ${L.measure} ${line(m.id)}: ${line(m.title[lang])}`, '');
-    out.push(`- ${L.owner}: ${line(named(m.owner))}`);
-    if (m.sponsor) out.push(`- ${L.sponsor}: ${line(named(m.sponsor))}`);
-    if (m.directiveItems.length) out.push(`- ${L.directiveItems}: ${line(m.directiveItems.join(', '))}`);
-    out.push(`- ${L.status}: ${W[m.status]}`, '');
+    out.push(heading(2, [`${L.measure} `, text(m.id), ': ', text(m.title[lang])]));
+    const about: Content[] = [[`${L.owner}: `, text(named(m.owner))]];
+    if (m.sponsor) about.push([`${L.sponsor}: `, text(named(m.sponsor))]);
+    if (m.directiveItems.length) about.push([`${L.directiveItems}: `, text(m.directiveItems.join(', '))]);
+    about.push(`${L.status}: ${W[m.status]}`);
+    out.push(list(about));
 
-    out.push(`### ${L.milestones}`, '');
+    out.push(heading(3, L.milestones));
     out.push(
-      ...table(
+      textTable(
         [L.milestone, L.owner, L.original, L.current, L.forecast, L.completed, L.status, L.evidence],
         rows.map((r) => [
           `${r.milestoneId}: ${r.milestoneTitle[lang]}`,
@@ -565,15 +599,14 @@ export function regulatorMarkdown(report: RegulatorReport, lang: Lang): string {
           r.evidence ?? L.none,
         ]),
       ),
-      '',
     );
 
-    out.push(`### ${L.changes}`, '');
+    out.push(heading(3, L.changes));
     const changes = rows.flatMap((r) => r.changes.map((c) => ({ r, c })));
-    if (changes.length === 0) out.push(L.noChanges, '');
+    if (changes.length === 0) out.push(paragraph(L.noChanges));
     else
       out.push(
-        ...table(
+        textTable(
           ['#', L.milestone, L.type, L.change, L.reason, L.requested, L.decided, L.decision],
           changes.map(({ r, c }) => [
             String(c.n),
@@ -586,14 +619,13 @@ export function regulatorMarkdown(report: RegulatorReport, lang: Lang): string {
             W[c.decision],
           ]),
         ),
-        '',
       );
 
     const pending = rows.filter((r) => r.pendingReplan);
     if (pending.length) {
-      out.push(`### ${L.pending}`, '');
+      out.push(heading(3, L.pending));
       out.push(
-        ...table(
+        textTable(
           [L.milestone, L.type, L.change, L.reason, L.requested],
           pending.map((r) => {
             const q = r.pendingReplan as RegulatorPendingReplan;
@@ -606,27 +638,34 @@ export function regulatorMarkdown(report: RegulatorReport, lang: Lang): string {
             ];
           }),
         ),
-        '',
       );
     }
 
     const overdue = rows.filter((r) => r.status === 'overdue');
     if (overdue.length) {
-      out.push(`### ${L.overdue}`, '');
-      for (const r of overdue)
-        out.push(
-          `- ${line(r.milestoneId)} (${L.current} ${r.due}, ${L.owner} ${line(named(r.owner))}): ${r.escalationLevel ? `${L.level} ${r.escalationLevel}` : L.notEscalated}`,
-        );
-      out.push('');
+      out.push(heading(3, L.overdue));
+      out.push(
+        list(
+          overdue.map((r) => [
+            text(r.milestoneId),
+            ` (${L.current} ${r.due}, ${L.owner} `,
+            text(named(r.owner)),
+            `): ${r.escalationLevel ? `${L.level} ${r.escalationLevel}` : L.notEscalated}`,
+          ]),
+        ),
+      );
     }
 
     const risky = rows.filter((r) => r.dependencyRisks.length);
     if (risky.length) {
-      out.push(`### ${L.risks}`, '');
-      for (const r of risky)
-        out.push(`- ${line(L.riskLine(`${r.milestoneId} (${r.due})`, r.dependencyRisks.join(', ')))}`);
-      out.push('');
+      out.push(heading(3, L.risks));
+      out.push(list(risky.map((r) => text(L.riskLine(`${r.milestoneId} (${r.due})`, r.dependencyRisks.join(', '))))));
     }
   }
-  return `${out.join('\n').trimEnd()}\n`;
+  return { dialect: REGULATOR_DIALECT, blocks: out };
+}
+
+/** The report for managers of `regulatorDocument` as Markdown. */
+export function regulatorMarkdown(report: RegulatorReport, lang: Lang): string {
+  return documentMarkdown(regulatorDocument(report, lang));
 }

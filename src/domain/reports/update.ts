@@ -9,9 +9,9 @@ import type { Lang } from '../plan';
 import { publicBaseline, type PublicBaseline } from '../rollup';
 import {
   publicChanges,
+  publicDocument,
   publicProjection,
   renderPublicHtml,
-  renderPublicMarkdown,
   PUBLIC_WORDS,
   type PublicChange,
   type PublicProgram,
@@ -19,7 +19,8 @@ import {
 } from './public';
 import { timelineChart } from './chart';
 import { regulatorOscalJson } from './oscal';
-import { regulatorCsv, regulatorJson, regulatorMarkdown, regulatorReport } from './regulator';
+import { documentMarkdown } from './doc';
+import { regulatorCsv, regulatorDocument, regulatorJson, regulatorReport } from './regulator';
 
 export const LANGS: readonly Lang[] = ['ja', 'en'];
 
@@ -57,11 +58,12 @@ export function updateDocuments(
   const projection = publicProjection(states, now, program);
   const changes = publicChanges(previous ?? undefined, projection);
   const files: Record<string, string> = {};
+  // Each document is built once and written twice: as Markdown and, without parsing it, as HTML.
   for (const lang of LANGS) {
-    const md = renderPublicMarkdown(projection, changes, lang, period);
-    files[`${lang}.md`] = md;
+    const doc = publicDocument(projection, changes, lang, period);
+    files[`${lang}.md`] = documentMarkdown(doc);
     files[`${lang}.html`] = renderPublicHtml(
-      md,
+      doc,
       lang,
       updateTitle(projection, period, lang),
       timelineChart(projection, lang),
@@ -69,9 +71,9 @@ export function updateDocuments(
   }
   const report = regulatorReport([...states], now, { directive: program.directive, reports });
   for (const lang of LANGS) {
-    const md = regulatorMarkdown(report, lang);
-    files[`regulator.${lang}.md`] = md;
-    files[`regulator.${lang}.html`] = renderPublicHtml(md, lang, report.program.title[lang]);
+    const doc = regulatorDocument(report, lang);
+    files[`regulator.${lang}.md`] = documentMarkdown(doc);
+    files[`regulator.${lang}.html`] = renderPublicHtml(doc, lang, report.program.title[lang]);
   }
   files['regulator.csv'] = regulatorCsv(report);
   files['regulator.json'] = regulatorJson(report);
