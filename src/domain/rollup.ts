@@ -12,7 +12,7 @@ import { DateTime } from 'luxon';
 import { BusinessCalendar } from './calendar';
 import { dateOf, instantOf, type LocalDate } from './dates';
 import { LIMITS, own } from './limits';
-import type { MeasureState, ProgramContext } from './model';
+import type { MeasureState, NotificationLog, ProgramContext } from './model';
 import { programPolicyName, type Lang, type Person, type Plan, type Policy } from './plan';
 import type { MeasureInit } from './program';
 import { initialState } from './reducer';
@@ -68,12 +68,18 @@ export function periodOf(ms: number, zone: string, every: Cadence): string {
 
 /**
  * What a measure publishes in its memo for the roll-up: its state, reduced to what the reports read.
- * The audit trail is dropped (only its length is kept), the notification records are cut to the
- * escalations (the regulator report's escalation level), `people` to the persons the state names, and
- * the internal notes are left out. It is still a `MeasureState`, so the report functions, the status
- * rules and the public projection read it exactly as they read a live state.
+ * The audit trail is dropped (only its length is kept), the notification log is cut to the escalation
+ * records (the regulator report's escalation level) with counts of those records only, `people` to the
+ * persons the state names, and the internal notes are left out. It is still a `MeasureState`, so the
+ * report functions, the status rules and the public projection read it exactly as they read a live state.
+ *
+ * A reminder sent leaves it as it was (no report reads reminders or the whole-life counts), so the
+ * measure workflow does not rewrite its memo and search attributes after every reminder: at a slot
+ * shared by a thousand measures (the 09:00 burst) that is a thousand memo writes and visibility updates
+ * the server does not have to make. `wholeLifeCounts` keeps the first version's log counts (the
+ * notifications of the measure's whole life), for workflow histories recorded before that change.
  */
-export function reportingState(state: MeasureState): MeasureState {
+export function reportingState(state: MeasureState, opts: { wholeLifeCounts?: boolean } = {}): MeasureState {
   const named = new Set<string>([state.measure.owner, ...state.program.managers]);
   if (state.measure.sponsor) named.add(state.measure.sponsor);
   for (const ms of state.milestones) {
@@ -96,13 +102,17 @@ export function reportingState(state: MeasureState): MeasureState {
     measure,
     actions: [],
     actionsDropped: state.actionsDropped + state.actions.length,
-    notifications: {
-      ...state.notifications,
-      recent: state.notifications.recent.filter((n) => n.kind === 'escalation'),
-    },
+    notifications: escalationLog(state.notifications, opts.wholeLifeCounts ?? false),
     // The watermark moves at every wake; the reports do not read it, and the memo need not follow it.
     sentUntil: 0,
   };
+}
+
+/** The escalation records of `log`, counted (or with `log`'s whole-life counts). */
+function escalationLog(log: NotificationLog, wholeLifeCounts: boolean): NotificationLog {
+  const recent = log.recent.filter((n) => n.kind === 'escalation');
+  if (wholeLifeCounts) return { ...log, recent };
+  return { recent, total: recent.length, failed: recent.filter((n) => n.failed !== undefined).length };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -311,6 +311,11 @@ async function tellDependents(state: MeasureState, items: DependencyNews[]): Pro
 /** The memo also carries the reporting state the roll-up reads from one listing. */
 const MEMO_REPORT = 'memo-reporting-state';
 /**
+ * Since this version the memo's reporting state no longer counts every notification of the measure's
+ * life, so a reminder sent leaves the memo and search attributes as they are (see `reportingState`).
+ */
+const MEMO_REPORT_STABLE = 'memo-report-stable-across-reminders';
+/**
  * Since this version an amendment also rewrites what `plan apply` reads from the listing (the client
  * writes it first, in the start's memo).
  */
@@ -329,7 +334,9 @@ function publish(state: MeasureState, last: { view: string }): void {
   const now = Date.now();
   const view = measureView(state, now);
   const due = nextDue(state);
-  const report = patched(MEMO_REPORT) ? reportingState(state) : undefined;
+  const report = patched(MEMO_REPORT)
+    ? reportingState(state, { wholeLifeCounts: !patched(MEMO_REPORT_STABLE) })
+    : undefined;
   const key = JSON.stringify(report ? [view, report] : view);
   if (key === last.view) return;
   last.view = key;

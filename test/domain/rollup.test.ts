@@ -234,7 +234,7 @@ describe('reportingState', () => {
     expect(rs.sentUntil).toBe(0);
   });
 
-  it('keeps only the escalation records, and the counts over the whole life', () => {
+  it('keeps only the escalation records, counted (the whole-life counts only for the first version)', () => {
     const s = livedState();
     const rs = reportingState(s);
     expect(s.notifications.recent.some((n) => n.kind === 'reminder')).toBe(true);
@@ -244,7 +244,48 @@ describe('reportingState', () => {
       '2025-06-02 overseas 1',
       '2025-06-06 overseas 2',
     ]);
-    expect([rs.notifications.total, rs.notifications.failed]).toEqual([s.notifications.total, s.notifications.failed]);
+    expect([rs.notifications.total, rs.notifications.failed]).toEqual([3, 0]);
+    expect(s.notifications.total).toBeGreaterThan(3);
+    const first = reportingState(s, { wholeLifeCounts: true });
+    expect(first.notifications.recent).toEqual(rs.notifications.recent);
+    expect([first.notifications.total, first.notifications.failed]).toEqual([
+      s.notifications.total,
+      s.notifications.failed,
+    ]);
+  });
+
+  it('is left as it was by every reminder sent, and changed by every escalation sent', () => {
+    // Every wake-up of the engine over five months, as the notifier records it: the memo (the
+    // reporting state) changes only at a wake-up that sent an escalation.
+    const plan = planWith(
+      {},
+      {
+        milestones: [
+          { id: 'head-company', due: '2025-03-31' },
+          { id: 'overseas', due: '2025-04-30' },
+        ],
+      },
+    );
+    const state = statesAt(plan, '2025-01-06T09:00')[0];
+    if (!state) throw new Error('no state');
+    const sent = { reminder: 0, escalation: 0 };
+    for (let at = nextEngineAt(state); at !== undefined && at < tokyo(NOW); at = nextEngineAt(state)) {
+      const before = JSON.stringify(reportingState(state));
+      const due = dueNotifications(state, at);
+      for (const n of due) {
+        recordNotification(state, n, undeliverable(n));
+        sent[n.kind]++;
+      }
+      markDealtWith(state, at);
+      const escalated = due.some((n) => n.kind === 'escalation');
+      if (due.length > 0)
+        expect(
+          JSON.stringify(reportingState(state)) !== before,
+          `${iso(at)}: ${due.map((n) => n.kind).join(', ')}`,
+        ).toBe(escalated);
+    }
+    expect(sent.reminder).toBeGreaterThan(2);
+    expect(sent.escalation).toBeGreaterThan(2);
   });
 
   it('keeps exactly the people the state names: owners, managers, sponsor, completers, change log and pending', () => {

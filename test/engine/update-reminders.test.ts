@@ -127,7 +127,7 @@ describe('progress update reminders on the time-skipping server', () => {
         .client.workflow.getHandle(programWorkflowId(input.program))
         .query(programStateQuery);
       const now = Date.now();
-      const states = statesFromPlan(plan, now).map(reportingState);
+      const states = statesFromPlan(plan, now).map((s) => reportingState(s));
       // The program's first update: there is no earlier published one to compare with.
       if (baselineFor(programState, input.period))
         throw ApplicationFailure.nonRetryable('this test compiles only the first update of its program');
