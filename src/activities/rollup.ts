@@ -278,10 +278,11 @@ export function createRollupActivities(deps: {
       revision: number;
     }): Promise<{ context: UpdateContext; revision: Revision; listing: { pages: number; queried: number } }> {
       const client = clientOf();
-      const programState = await client.workflow
-        .getHandle(programWorkflowId(input.program))
-        .query<ProgramState>(PROGRAM_QUERY);
-      const { states, pages, queried } = await listReportingStates(client, input.program);
+      // The program's state and the measures' listing, one alongside the other.
+      const [programState, { states, pages, queried }] = await Promise.all([
+        client.workflow.getHandle(programWorkflowId(input.program)).query<ProgramState>(PROGRAM_QUERY),
+        listReportingStates(client, input.program),
+      ]);
       const now = Date.now();
       const since = baselineFor(programState, input.period);
       const p = programState.program;
