@@ -334,8 +334,13 @@ function publish(state: MeasureState, last: { view: string }): void {
   const now = Date.now();
   const view = measureView(state, now);
   const due = nextDue(state);
+  // Before the first notification both versions of the reporting state are the same, so the patch is
+  // decided only once one was recorded: a marker at every workflow start would make the server keep
+  // the speculative workflow task of a first refused Update (see run-length.ts).
   const report = patched(MEMO_REPORT)
-    ? reportingState(state, { wholeLifeCounts: !patched(MEMO_REPORT_STABLE) })
+    ? reportingState(state, {
+        wholeLifeCounts: state.notifications.total > 0 && !patched(MEMO_REPORT_STABLE),
+      })
     : undefined;
   const key = JSON.stringify(report ? [view, report] : view);
   if (key === last.view) return;
