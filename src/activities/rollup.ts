@@ -10,7 +10,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type Payload } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { escapeHtml } from '../domain/reports/public';
@@ -46,24 +47,64 @@ export interface Listing {
   pages: number;
 }
 
+/** One page of a visibility listing, as the server sends it (memo payloads still encoded). */
+type ListingPage = temporal.api.workflowservice.v1.IListWorkflowExecutionsResponse;
+
 /**
- * Every running measure of `program`, from one paged visibility listing of memo snapshots. A measure
- * whose memo has no reporting state yet (a run started before this version, not changed since) is
- * queried instead, so a compile never leaves a measure out.
+ * The pages of a visibility listing of `query`, each asked for while the one before it is decoded:
+ * the server's work on page n+1 overlaps the client's on page n.
+ */
+async function* listingPages(client: Client, query: string, pageSize: number): AsyncGenerator<ListingPage> {
+  const ask = (nextPageToken?: Uint8Array) =>
+    client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query,
+      pageSize,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+  let next: Promise<ListingPage> | undefined = ask();
+  while (next) {
+    const page: ListingPage = await next;
+    const token = page.nextPageToken;
+    next = token && token.length > 0 ? ask(token) : undefined;
+    // Should the consumer stop early, a failure of the page asked for ahead is nobody's: not unhandled.
+    next?.catch(() => undefined);
+    yield page;
+  }
+}
+
+/**
+ * Every running measure of `program`, from one paged visibility listing of memo snapshots. Only the
+ * memo field the roll-up reads (its reporting state) is decoded, a page at a time through the client's
+ * codecs, while the next page is on its way. A measure whose memo has no reporting state yet (a run
+ * started before this version, not changed since) is queried instead, so a compile never leaves a
+ * measure out.
  */
 export async function listReportingStates(
   client: Client,
   program: string,
   pageSize = LISTING_PAGE_SIZE,
 ): Promise<Listing> {
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
   const found = new Map<string, MeasureState | null>();
-  // The SDK's iterator asks for the next page as it goes and decodes each memo with the client's data
-  // converter (codecs included).
-  for await (const wf of client.workflow.list({ query: runningMeasuresQuery(program), pageSize })) {
-    const state = wf.memo?.[MEMO.report] as MeasureState | undefined;
-    found.set(wf.workflowId, state ?? null);
+  let pages = 0;
+  for await (const page of listingPages(client, runningMeasuresQuery(program), pageSize)) {
+    if (page.executions?.length) pages++;
+    const ids: string[] = [];
+    let payloads: Payload[] = [];
+    for (const wf of page.executions ?? []) {
+      const id = wf.execution?.workflowId;
+      if (!id) continue;
+      const payload = wf.memo?.fields?.[MEMO.report];
+      if (payload) {
+        ids.push(id);
+        payloads.push(payload);
+      } else found.set(id, null);
+    }
+    // Codecs decode in the reverse order of encoding, as the SDK does.
+    for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+    payloads.forEach((payload, i) => found.set(ids[i]!, payloadConverter.fromPayload<MeasureState>(payload)));
   }
-  const pages = Math.max(1, Math.ceil(found.size / pageSize));
   const states: MeasureState[] = [];
   let queried = 0;
   for (const [id, state] of found) {
@@ -74,7 +115,7 @@ export async function listReportingStates(
     }
   }
   states.sort((a, b) => (a.measure.id < b.measure.id ? -1 : a.measure.id > b.measure.id ? 1 : 0));
-  return { states, queried, pages };
+  return { states, queried, pages: Math.max(1, pages) };
 }
 
 async function writeAtomic(file: string, content: string | Uint8Array, mkdir = true): Promise<void> {
