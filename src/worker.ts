@@ -45,11 +45,17 @@ export const workflowsPath =
  * the README's figures): enough activity slots that every due send is in flight at once, waiting for
  * one of the SMTP pool's connections (MAIL_TIMING.poolConnections) rather than for a slot, and a
  * workflow cache larger than the burst so no workflow is replayed from history in the middle of it.
+ * A workflow task waits up to a minute on this worker's sticky queue (the SDK's default is 10 s):
+ * in the burst, tasks queue for longer than 10 s, and each that timed out went to the shared queue
+ * and was replayed from its whole history, which doubled the CPU of the worker and the server (see
+ * the README). A worker that dies is still noticed at once: the server stops using a sticky queue
+ * nobody polls.
  */
 export const WORKER_TUNING = {
   maxConcurrentActivityTaskExecutions: 200,
   maxConcurrentWorkflowTaskExecutions: 40,
   maxCachedWorkflows: 2000,
+  stickyQueueScheduleToStartTimeout: '1 minute',
 } as const;
 
 /**
