@@ -48,8 +48,8 @@ export const workflowsPath =
  * A workflow task waits up to a minute on this worker's sticky queue (the SDK's default is 10 s):
  * in the burst, tasks queue for longer than 10 s, and each that timed out went to the shared queue
  * and was replayed from its whole history, which doubled the CPU of the worker and the server (see
- * the README). A worker that dies is still noticed at once: the server stops using a sticky queue
- * nobody polls.
+ * the README). A worker that dies is still noticed within 10 s: the server stops using a sticky
+ * queue nobody has polled for that long.
  */
 export const WORKER_TUNING = {
   maxConcurrentActivityTaskExecutions: 200,
