@@ -87,8 +87,8 @@ async function withDeadline<T>(ms: number, what: string, work: Promise<T>): Prom
 
 /**
  * What every message gets: text and HTML in base64, not quoted-printable. Japanese text, all of it
- * outside ASCII, is a third of the size so encoded, and encoded natively: composing the 09:00 burst's
- * emails is the worker's largest cost.
+ * outside ASCII, takes less than half the bytes so encoded, and is encoded natively: composing the
+ * 09:00 burst's emails is one of the worker's largest costs.
  */
 const MESSAGE_DEFAULTS = { textEncoding: 'base64' } as const;
 
