@@ -32,6 +32,7 @@ import {
   type Revision,
   type UpdateContext,
 } from '../domain/rollup';
+import { startDataFilesThread } from './compile-thread';
 import { byLanguage, formatAddress, sha256, type MailTransport, type SentLedger } from './mail';
 
 /** Measures listed per page: memo snapshots are a few KB each, so a page stays far below gRPC's message limit. */
@@ -84,6 +85,8 @@ export async function listReportingStates(
   client: Client,
   program: string,
   pageSize = LISTING_PAGE_SIZE,
+  /** Told the states of each page as it is decoded, and the queried ones (not yet sorted). */
+  onStates?: (states: MeasureState[]) => void,
 ): Promise<Listing> {
   const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
   const found = new Map<string, MeasureState | null>();
@@ -103,7 +106,9 @@ export async function listReportingStates(
     }
     // Codecs decode in the reverse order of encoding, as the SDK does.
     for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-    payloads.forEach((payload, i) => found.set(ids[i]!, payloadConverter.fromPayload<MeasureState>(payload)));
+    const decoded = payloads.map((payload) => payloadConverter.fromPayload<MeasureState>(payload));
+    decoded.forEach((state, i) => found.set(ids[i]!, state));
+    onStates?.(decoded);
   }
   const states: MeasureState[] = [];
   let queried = 0;
@@ -111,7 +116,9 @@ export async function listReportingStates(
     if (state) states.push(state);
     else {
       queried++;
-      states.push(reportingState(await client.workflow.getHandle(id).query<MeasureState>(MEASURE_QUERY)));
+      const live = reportingState(await client.workflow.getHandle(id).query<MeasureState>(MEASURE_QUERY));
+      states.push(live);
+      onStates?.([live]);
     }
   }
   states.sort((a, b) => (a.measure.id < b.measure.id ? -1 : a.measure.id > b.measure.id ? 1 : 0));
@@ -319,49 +326,62 @@ export function createRollupActivities(deps: {
       revision: number;
     }): Promise<{ context: UpdateContext; revision: Revision; listing: { pages: number; queried: number } }> {
       const client = clientOf();
-      // The program's state and the measures' listing, one alongside the other.
-      const [programState, { states, pages, queried }] = await Promise.all([
-        client.workflow.getHandle(programWorkflowId(input.program)).query<ProgramState>(PROGRAM_QUERY),
-        listReportingStates(client, input.program),
-      ]);
-      const now = Date.now();
-      const since = baselineFor(programState, input.period);
-      const p = programState.program;
-      const docs = updateDocuments(
-        states,
-        now,
-        { id: p.id, title: p.title, timezone: p.timezone, directive: p.directive },
-        input.period,
-        since ? await readBaseline(since.baseline) : null,
-        programState.reports,
-      );
-      const dir = draftsDir(input.program, input.period, input.revision);
-      const files: Record<string, string> = {};
-      await fs.mkdir(dir, { recursive: true });
-      // Each file encoded once (hashed and written from the same bytes), all written at once.
-      const writes: Array<Promise<void>> = [];
-      for (const [name, text] of Object.entries({
-        ...docs.files,
-        [BASELINE_FILE]: `${JSON.stringify(docs.baseline)}\n`,
-      })) {
-        const bytes = Buffer.from(text, 'utf8');
-        writes.push(writeAtomic(path.join(dir, name), bytes, false));
-        files[name] = createHash('sha256').update(bytes).digest('hex');
+      // The regulator report's data files are rendered on a second thread, fed while the listing runs.
+      const thread = startDataFilesThread();
+      try {
+        // The program's state and the measures' listing, one alongside the other.
+        const [programState, { states, pages, queried }] = await Promise.all([
+          client.workflow.getHandle(programWorkflowId(input.program)).query<ProgramState>(PROGRAM_QUERY),
+          listReportingStates(client, input.program, LISTING_PAGE_SIZE, (page) => thread.add(page)),
+        ]);
+        const now = Date.now();
+        const p = programState.program;
+        const dataFiles = thread.render(now, p.directive, programState.reports);
+        // Should the pages fail first, the thread's answer is not waited for: not unhandled.
+        dataFiles.catch(() => undefined);
+        const since = baselineFor(programState, input.period);
+        const docs = updateDocuments(
+          states,
+          now,
+          { id: p.id, title: p.title, timezone: p.timezone, directive: p.directive },
+          input.period,
+          since ? await readBaseline(since.baseline) : null,
+          programState.reports,
+          { dataFiles: false },
+        );
+        const dir = draftsDir(input.program, input.period, input.revision);
+        const files: Record<string, string> = {};
+        await fs.mkdir(dir, { recursive: true });
+        // Each file encoded once (hashed and written from the same bytes), all written at once.
+        const writes: Array<Promise<void>> = [];
+        const write = (name: string, bytes: Uint8Array, sha: string) => {
+          writes.push(writeAtomic(path.join(dir, name), bytes, false));
+          files[name] = sha;
+        };
+        for (const [name, text] of Object.entries(docs.files)) {
+          const bytes = Buffer.from(text, 'utf8');
+          write(name, bytes, createHash('sha256').update(bytes).digest('hex'));
+        }
+        for (const f of await dataFiles) write(f.name, f.bytes, f.sha256);
+        const baseline = Buffer.from(`${JSON.stringify(docs.baseline)}\n`, 'utf8');
+        write(BASELINE_FILE, baseline, createHash('sha256').update(baseline).digest('hex'));
+        await Promise.all(writes);
+        return {
+          context: { program: programState.program, people: programState.people, policy: programState.policy },
+          revision: {
+            n: input.revision,
+            compiledAt: now,
+            dir,
+            files,
+            measures: states.length,
+            changes: docs.changes.length,
+            since: since?.period ?? null,
+          },
+          listing: { pages, queried },
+        };
+      } finally {
+        await thread.close();
       }
-      await Promise.all(writes);
-      return {
-        context: { program: programState.program, people: programState.people, policy: programState.policy },
-        revision: {
-          n: input.revision,
-          compiledAt: now,
-          dir,
-          files,
-          measures: states.length,
-          changes: docs.changes.length,
-          since: since?.period ?? null,
-        },
-        listing: { pages, queried },
-      };
     },
 
     /**

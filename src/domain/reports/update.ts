@@ -46,6 +46,7 @@ export function updateTitle(p: { title: { ja: string; en: string } }, period: st
 /**
  * The documents of the update for `period` of `program` from `states` at `now`, saying what changed
  * since `previous` (the newest earlier published update's baseline; none for the first update).
+ * With `dataFiles: false` the regulator report's data files are left out (see `regulatorDataFiles`).
  */
 export function updateDocuments(
   states: readonly MeasureState[],
@@ -54,6 +55,7 @@ export function updateDocuments(
   period: string,
   previous: PublicBaseline | null,
   reports: MeasureState | null = null,
+  opts: { dataFiles?: boolean } = {},
 ): UpdateDocuments {
   const projection = publicProjection(states, now, program);
   const changes = publicChanges(previous ?? undefined, projection);
@@ -75,8 +77,28 @@ export function updateDocuments(
     files[`regulator.${lang}.md`] = documentMarkdown(doc);
     files[`regulator.${lang}.html`] = renderPublicHtml(doc, lang, report.program.title[lang]);
   }
-  files['regulator.csv'] = regulatorCsv(report);
-  files['regulator.json'] = regulatorJson(report);
-  files['regulator.oscal.json'] = regulatorOscalJson(report);
+  if (opts.dataFiles !== false) Object.assign(files, regulatorDataFiles(states, now, program, reports, report));
   return { projection, changes, baseline: publicBaseline(projection), files };
+}
+
+/** The regulator report's data files (CSV, JSON, OSCAL JSON), by name, in the order a compile lists them. */
+export const REGULATOR_DATA_FILES = ['regulator.csv', 'regulator.json', 'regulator.oscal.json'] as const;
+
+/**
+ * The regulator report's data files (`REGULATOR_DATA_FILES`) from the same `states` at the same `now`
+ * as `updateDocuments`, which then need not write them (`dataFiles: false`): a compile renders them on a
+ * second thread. `report`, when given, is the report of those states (not built again).
+ */
+export function regulatorDataFiles(
+  states: readonly MeasureState[],
+  now: number,
+  program: Pick<PublicProgramSource, 'directive'>,
+  reports: MeasureState | null = null,
+  report = regulatorReport([...states], now, { directive: program.directive, reports }),
+): Record<(typeof REGULATOR_DATA_FILES)[number], string> {
+  return {
+    'regulator.csv': regulatorCsv(report),
+    'regulator.json': regulatorJson(report),
+    'regulator.oscal.json': regulatorOscalJson(report),
+  };
 }
