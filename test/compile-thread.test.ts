@@ -2,14 +2,14 @@
  * The compile's second thread (src/activities/compile-thread.ts): a real worker thread, loading the
  * TypeScript through tsx as `remediate worker` does, renders the regulator report's data files byte
  * for byte as the same function does in this thread, from states sent in several batches in any
- * order; a failure in the thread reaches the caller with its message; a thread closed before it
- * renders ends cleanly. The roll-up engine tests (test/engine/rollup.test.ts) run the whole compile
- * through it on a real server.
+ * order; two jobs at once get their own files; a failure in a job reaches its caller with its message
+ * and the thread serves the next; a dead thread fails its jobs and the next job starts another. The
+ * roll-up engine tests (test/engine/rollup.test.ts) run the whole compile through it on a real server.
  */
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticPlans } from '../bench/burst';
-import { startDataFilesThread } from '../src/activities/compile-thread';
+import { startDataFilesJob, stopCompileThread } from '../src/activities/compile-thread';
 import { reportingState } from '../src/domain/rollup';
 import { statesFromPlan } from '../src/domain/simulate';
 import { REGULATOR_DATA_FILES, regulatorDataFiles, updateDocuments } from '../src/domain/reports/update';
@@ -32,15 +32,16 @@ function states(measures: number) {
 }
 
 describe('the compile thread', () => {
+  afterAll(() => stopCompileThread());
+
   it('renders the data files as this thread does, from batches in any order, with their sha256', async () => {
     const { plan, states: all } = states(250);
-    const thread = startDataFilesThread();
+    const job = startDataFilesJob();
     // Pages arrive in the listing's order (not the measures'); the report sorts them.
     const shuffled = [...all].reverse();
-    for (let i = 0; i < shuffled.length; i += 60) thread.add(shuffled.slice(i, i + 60));
-    thread.add([]);
-    const files = await thread.render(now, plan.program.directive, null);
-    await thread.close();
+    for (let i = 0; i < shuffled.length; i += 60) job.add(shuffled.slice(i, i + 60));
+    job.add([]);
+    const files = await job.render(now, plan.program.directive, null);
 
     const here = regulatorDataFiles(all, now, plan.program);
     expect(files.map((f) => f.name)).toEqual([...REGULATOR_DATA_FILES]);
@@ -57,20 +58,46 @@ describe('the compile thread', () => {
     expect((JSON.parse(here['regulator.json']) as { measures: unknown[] }).measures).toHaveLength(250);
   });
 
-  it('passes on what failed in the thread, with its message', async () => {
-    const plan = basePlan();
-    const thread = startDataFilesThread();
-    // No state sent: a regulator report needs at least one measure.
-    await expect(thread.render(now, plan.program.directive, null)).rejects.toThrow(
-      'a regulator report needs at least one measure',
-    );
-    await thread.close();
+  it('keeps two jobs at once apart, and forgets a dropped one', async () => {
+    const a = states(4);
+    const b = states(7);
+    const ja = startDataFilesJob();
+    const jb = startDataFilesJob();
+    const dropped = startDataFilesJob();
+    dropped.add(a.states);
+    ja.add(a.states.slice(0, 2));
+    jb.add(b.states);
+    ja.add(a.states.slice(2));
+    dropped.drop();
+    const [fa, fb] = await Promise.all([
+      ja.render(now, a.plan.program.directive, null),
+      jb.render(now, b.plan.program.directive, null),
+    ]);
+    const csv = (files: typeof fa) => Buffer.from(files.find((f) => f.name === 'regulator.csv')!.bytes).toString();
+    expect(csv(fa)).toBe(regulatorDataFiles(a.states, now, a.plan.program)['regulator.csv']);
+    expect(csv(fb)).toBe(regulatorDataFiles(b.states, now, b.plan.program)['regulator.csv']);
+    await expect(dropped.render(now, a.plan.program.directive, null)).rejects.toThrow('this compile job has ended');
   });
 
-  it('ends a thread closed before it renders (a compile whose listing failed)', async () => {
-    const thread = startDataFilesThread();
-    thread.add(states(3).states);
-    await expect(thread.close()).resolves.toBeUndefined();
-    await expect(thread.render(now, basePlan().program.directive, null)).rejects.toThrow();
+  it('passes on what failed in a job, with its message, and serves the next job', async () => {
+    const plan = basePlan();
+    // No state sent: a regulator report needs at least one measure.
+    await expect(startDataFilesJob().render(now, plan.program.directive, null)).rejects.toThrow(
+      'a regulator report needs at least one measure',
+    );
+    const next = startDataFilesJob();
+    next.add(states(2).states);
+    await expect(next.render(now, plan.program.directive, null)).resolves.toHaveLength(3);
+  });
+
+  it('fails the jobs of a thread that died; the next job starts another', async () => {
+    const { plan, states: some } = states(3);
+    const job = startDataFilesJob();
+    job.add(some);
+    await stopCompileThread();
+    await expect(job.render(now, plan.program.directive, null)).rejects.toThrow('the compile thread ended');
+    const next = startDataFilesJob();
+    next.add(some);
+    await expect(next.render(now, plan.program.directive, null)).resolves.toHaveLength(3);
   });
 });

@@ -32,7 +32,7 @@ import {
   type Revision,
   type UpdateContext,
 } from '../domain/rollup';
-import { startDataFilesThread } from './compile-thread';
+import { startDataFilesJob } from './compile-thread';
 import { byLanguage, formatAddress, sha256, type MailTransport, type SentLedger } from './mail';
 
 /** Measures listed per page: memo snapshots are a few KB each, so a page stays far below gRPC's message limit. */
@@ -327,16 +327,16 @@ export function createRollupActivities(deps: {
     }): Promise<{ context: UpdateContext; revision: Revision; listing: { pages: number; queried: number } }> {
       const client = clientOf();
       // The regulator report's data files are rendered on a second thread, fed while the listing runs.
-      const thread = startDataFilesThread();
+      const job = startDataFilesJob();
       try {
         // The program's state and the measures' listing, one alongside the other.
         const [programState, { states, pages, queried }] = await Promise.all([
           client.workflow.getHandle(programWorkflowId(input.program)).query<ProgramState>(PROGRAM_QUERY),
-          listReportingStates(client, input.program, LISTING_PAGE_SIZE, (page) => thread.add(page)),
+          listReportingStates(client, input.program, LISTING_PAGE_SIZE, (page) => job.add(page)),
         ]);
         const now = Date.now();
         const p = programState.program;
-        const dataFiles = thread.render(now, p.directive, programState.reports);
+        const dataFiles = job.render(now, p.directive, programState.reports);
         // Should the pages fail first, the thread's answer is not waited for: not unhandled.
         dataFiles.catch(() => undefined);
         const since = baselineFor(programState, input.period);
@@ -380,7 +380,7 @@ export function createRollupActivities(deps: {
           listing: { pages, queried },
         };
       } finally {
-        await thread.close();
+        job.drop();
       }
     },
 
