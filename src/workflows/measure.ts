@@ -10,7 +10,6 @@
 import {
   ApplicationFailure,
   allHandlersFinished,
-  CancellationScope,
   condition,
   continueAsNew,
   defineQuery,
@@ -22,7 +21,6 @@ import {
   patched,
   proxyActivities,
   setHandler,
-  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -158,8 +156,6 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
   const v2 = patched(ENGINE_V2);
   // Completions of `verification: required` milestones wait for a second person from this version on.
   const verification = patched(VERIFICATION);
-  // A reminder sent leaves the observer's timer and the memo as they are, with no patch decided later.
-  const quiet = v2 && patched(QUIET_REMINDERS);
   /** Whether this run should end in continue-as-new now (the server's `limit.historyCount.suggestContinueAsNew`). */
   const runIsFull = () => workflowInfo().continueAsNewSuggested;
   const state: MeasureState =
@@ -235,10 +231,9 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
     });
 
   // The observer: what others see follows the state, whatever the notifier is waiting for.
-  const published = { view: '', stable: quiet };
+  const published = { view: '' };
   let observed = -1;
   const observe = async (): Promise<void> => {
-    const statusTimer = keptTimer();
     for (;;) {
       const seen = version;
       publish(state, published);
@@ -247,12 +242,7 @@ export async function measureWorkflow(input: MeasureWorkflowInput): Promise<void
       observed = seen;
       const statusChange = nextStatusChangeAt(state, Date.now());
       const wake = () => version !== seen || news.length > 0;
-      if (quiet) {
-        // The timer to the next status change is kept while that instant stays the same (a reminder
-        // sent does not move it), instead of cancelled and started again at every change.
-        const due = statusTimer.until(statusChange);
-        await condition(() => wake() || due());
-      } else if (statusChange === undefined) await condition(wake);
+      if (statusChange === undefined) await condition(wake);
       else await condition(wake, Math.max(1, statusChange - Date.now()));
     }
   };
@@ -331,48 +321,6 @@ const MEMO_REPORT_STABLE = 'memo-report-stable-across-reminders';
  */
 const MEMO_PLAN = 'memo-plan-digest';
 
-/**
- * Since this version (decided at a run's start, so no marker is written later in the run):
- * - the observer keeps its timer to the next status change while that instant stays the same, so a
- *   reminder's second workflow task starts only the notifier's next timer;
- * - the memo's reporting state is the stable one (`MEMO_REPORT_STABLE`) without deciding that patch
- *   at the run's first reminder: the 09:00 burst writes no marker and no search attribute.
- */
-const QUIET_REMINDERS = 'quiet-reminders-kept-status-timer';
-
-/**
- * One timer at a time to an instant: `until(at)` keeps the running timer when it is to `at`, else
- * cancels it and starts one to `at` (none when `at` is undefined); the predicate it returns holds
- * once that timer fired.
- */
-function keptTimer(): { until(at: number | undefined): () => boolean } {
-  let current: { at: number; fired: boolean; scope: CancellationScope } | undefined;
-  return {
-    until(at) {
-      if (current && (current.at !== at || current.fired)) {
-        if (!current.fired) current.scope.cancel();
-        current = undefined;
-      }
-      if (at !== undefined && !current) {
-        const timer: { at: number; fired: boolean; scope: CancellationScope } = {
-          at,
-          fired: false,
-          scope: new CancellationScope(),
-        };
-        timer.scope
-          .run(() => sleep(Math.max(1, at - Date.now())))
-          .then(
-            () => (timer.fired = true),
-            () => undefined,
-          );
-        current = timer;
-      }
-      const t = current;
-      return () => t?.fired === true;
-    },
-  };
-}
-
 /** What `plan apply` reads from the listing: the applied definition's digest and the managers. */
 function planMemo(state: MeasureState): PlanMemo {
   return { digest: state.planDigest ?? null, managers: [...state.program.managers] };
@@ -382,7 +330,7 @@ function planMemo(state: MeasureState): PlanMemo {
  * Keeps search attributes and the memo in step with the state; writes only when what it shows changed:
  * the view (`status`) and, since `MEMO_REPORT`, the reporting state (the roll-up's memo snapshot).
  */
-function publish(state: MeasureState, last: { view: string; stable?: boolean }): void {
+function publish(state: MeasureState, last: { view: string }): void {
   const now = Date.now();
   const view = measureView(state, now);
   const due = nextDue(state);
@@ -391,7 +339,7 @@ function publish(state: MeasureState, last: { view: string; stable?: boolean }):
   // the speculative workflow task of a first refused Update (see run-length.ts).
   const report = patched(MEMO_REPORT)
     ? reportingState(state, {
-        wholeLifeCounts: !last.stable && state.notifications.total > 0 && !patched(MEMO_REPORT_STABLE),
+        wholeLifeCounts: state.notifications.total > 0 && !patched(MEMO_REPORT_STABLE),
       })
     : undefined;
   const key = JSON.stringify(report ? [view, report] : view);
