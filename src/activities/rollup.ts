@@ -32,7 +32,7 @@ import {
   type Revision,
   type UpdateContext,
 } from '../domain/rollup';
-import { startDataFilesJob } from './compile-thread';
+import { startDataFilesJob, type RenderedFile } from './compile-thread';
 import { byLanguage, formatAddress, sha256, type MailTransport, type SentLedger } from './mail';
 
 /** Measures listed per page: memo snapshots are a few KB each, so a page stays far below gRPC's message limit. */
@@ -352,20 +352,16 @@ export function createRollupActivities(deps: {
         const dir = draftsDir(input.program, input.period, input.revision);
         const files: Record<string, string> = {};
         await fs.mkdir(dir, { recursive: true });
-        // Each file encoded once (hashed and written from the same bytes), all written at once.
-        const writes: Array<Promise<void>> = [];
-        const write = (name: string, bytes: Uint8Array, sha: string) => {
-          writes.push(writeAtomic(path.join(dir, name), bytes, false));
-          files[name] = sha;
-        };
-        for (const [name, text] of Object.entries(docs.files)) {
+        // Each file encoded once (hashed and written from the same bytes). The writes start together once
+        // the thread's files are there too, so a compile that fails leaves no write running behind it.
+        const encoded = (name: string, text: string): RenderedFile => {
           const bytes = Buffer.from(text, 'utf8');
-          write(name, bytes, createHash('sha256').update(bytes).digest('hex'));
-        }
-        for (const f of await dataFiles) write(f.name, f.bytes, f.sha256);
-        const baseline = Buffer.from(`${JSON.stringify(docs.baseline)}\n`, 'utf8');
-        write(BASELINE_FILE, baseline, createHash('sha256').update(baseline).digest('hex'));
-        await Promise.all(writes);
+          return { name, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+        };
+        const rendered = Object.entries(docs.files).map(([name, text]) => encoded(name, text));
+        const all = [...rendered, ...(await dataFiles), encoded(BASELINE_FILE, `${JSON.stringify(docs.baseline)}\n`)];
+        for (const f of all) files[f.name] = f.sha256;
+        await Promise.all(all.map((f) => writeAtomic(path.join(dir, f.name), f.bytes, false)));
         return {
           context: { program: programState.program, people: programState.people, policy: programState.policy },
           revision: {
