@@ -289,8 +289,14 @@ export function createRollupActivities(deps: {
   publicBaseUrl?: string;
   /** The client to list and query with (default: the worker's, from the activity context). */
   client?: () => Client;
+  /**
+   * How the measures' reporting states are read (default: `listReportingStates`, a paged visibility
+   * listing). The time-skipping test server has no listing: its tests pass the states they know.
+   */
+  listStates?: typeof listReportingStates;
 }) {
   const clientOf = deps.client ?? (() => Context.current().client);
+  const listStates = deps.listStates ?? listReportingStates;
   const draftsDir = (program: string, period: string, n: number) =>
     path.join(deps.varDir, 'updates', program, period, `r${n}`);
 
@@ -332,7 +338,7 @@ export function createRollupActivities(deps: {
         // The program's state and the measures' listing, one alongside the other.
         const [programState, { states, pages, queried }] = await Promise.all([
           client.workflow.getHandle(programWorkflowId(input.program)).query<ProgramState>(PROGRAM_QUERY),
-          listReportingStates(client, input.program, LISTING_PAGE_SIZE, (page) => job.add(page)),
+          listStates(client, input.program, LISTING_PAGE_SIZE, (page) => job.add(page)),
         ]);
         const now = Date.now();
         const p = programState.program;

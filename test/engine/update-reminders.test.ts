@@ -6,11 +6,9 @@
  * more is sent once the draft is approved, which publishes it.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { AddressObject, ParsedMail } from 'mailparser';
@@ -21,15 +19,8 @@ import { applyProgram, decideOnUpdate, updateState } from '../../src/client/roll
 import { addDays, dateOf, weekday } from '../../src/domain/dates';
 import { programWorkflowId, TASK_QUEUE, updateWorkflowId } from '../../src/domain/names';
 import { validatePlan, type Plan } from '../../src/domain/plan';
-import { PUBLIC_FILES, updateDocuments } from '../../src/domain/reports/update';
-import {
-  BASELINE_FILE,
-  baselineFor,
-  draftReminder,
-  periodOf,
-  reportingState,
-  type DraftReminder,
-} from '../../src/domain/rollup';
+import { PUBLIC_FILES } from '../../src/domain/reports/update';
+import { BASELINE_FILE, draftReminder, periodOf, reportingState, type DraftReminder } from '../../src/domain/rollup';
 import { statesFromPlan } from '../../src/domain/simulate';
 import { workflowsPath } from '../../src/worker';
 import { programStateQuery } from '../../src/workflows/program';
@@ -114,56 +105,21 @@ describe('progress update reminders on the time-skipping server', () => {
     smtp = await startLoopbackSmtp();
     plan = planFrom(dateOf(await env.currentTimeMs(), ZONE));
     const mail = { transport: smtpTransport(smtp.url), ledger: memoryLedger(), from: 'tracker@example.jp' };
-    const rollup = createRollupActivities({ ...mail, varDir });
-
     // The real compileDraft with ONLY its listing replaced: it reads the measures from a paged
     // visibility listing, which the time-skipping test server does not have. Here the measures'
-    // reporting states come from the plan (statesFromPlan + reportingState); the rest is as in
-    // src/activities/rollup.ts: the program is queried through the activity's client, the documents
-    // are written with updateDocuments into the same folder, hashed the same way, baseline.json
-    // included. The listing itself is tested on the dev server (rollup.test.ts, rollup-scale.test.ts).
-    const compileDraft: Rollup['compileDraft'] = async (input) => {
-      const programState = await Context.current()
-        .client.workflow.getHandle(programWorkflowId(input.program))
-        .query(programStateQuery);
-      const now = Date.now();
-      const states = statesFromPlan(plan, now).map((s) => reportingState(s));
-      // The program's first update: there is no earlier published one to compare with.
-      if (baselineFor(programState, input.period))
-        throw ApplicationFailure.nonRetryable('this test compiles only the first update of its program');
-      const p = programState.program;
-      const docs = updateDocuments(
-        states,
-        now,
-        { id: p.id, title: p.title, timezone: p.timezone, directive: p.directive },
-        input.period,
-        null,
-        programState.reports,
-      );
-      const dir = path.join(varDir, 'updates', input.program, input.period, `r${input.revision}`);
-      await mkdir(dir, { recursive: true });
-      const files: Record<string, string> = {};
-      for (const [name, text] of Object.entries({
-        ...docs.files,
-        [BASELINE_FILE]: `${JSON.stringify(docs.baseline)}\n`,
-      })) {
-        await writeFile(path.join(dir, name), text, 'utf8');
-        files[name] = sha256(text);
-      }
-      return {
-        context: { program: programState.program, people: programState.people, policy: programState.policy },
-        revision: {
-          n: input.revision,
-          compiledAt: now,
-          dir,
-          files,
-          measures: states.length,
-          changes: docs.changes.length,
-          since: null,
-        },
-        listing: { pages: 0, queried: 0 },
-      };
-    };
+    // reporting states come from the plan (statesFromPlan + reportingState), handed over as a listing
+    // page; the rest (the program's query, the documents, the compile thread, hashes, baseline.json)
+    // is the activity's own. The listing itself is tested on the dev server (rollup.test.ts,
+    // rollup-scale.test.ts).
+    const rollup = createRollupActivities({
+      ...mail,
+      varDir,
+      listStates: (_client, _program, _pageSize, onStates) => {
+        const states = statesFromPlan(plan, Date.now()).map((s) => reportingState(s));
+        onStates?.(states);
+        return Promise.resolve({ states, queried: 0, pages: 1 });
+      },
+    });
 
     worker = await Worker.create({
       connection: env.nativeConnection,
@@ -172,7 +128,7 @@ describe('progress update reminders on the time-skipping server', () => {
       dataConverter: testDataConverter,
       activities: {
         ...createNotificationActivities(mail),
-        compileDraft,
+        compileDraft: (input: Parameters<Rollup['compileDraft']>[0]) => rollup.compileDraft(input),
         mailDraft: async (input: MailInput) => {
           mailCalls.push({
             reminder: input.reminder,
